@@ -1,0 +1,154 @@
+//! Repository records.
+
+use super::{Catalogue, new_id};
+use crate::model::{RepoKind, Repository};
+use crate::{CoreError, Result, now_millis};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+macro_rules! repo_columns {
+    () => {
+        "id, name, format, kind, online, blob_store, attributes, created_at"
+    };
+}
+
+fn from_row(r: &AnyRow) -> Result<Repository> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Repository {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        format: r.try_get("format")?,
+        kind: RepoKind::parse(&kind)
+            .ok_or_else(|| CoreError::Internal(format!("bad repository kind {kind}")))?,
+        online: r.try_get::<i64, _>("online")? != 0,
+        blob_store: r.try_get("blob_store")?,
+        attributes: serde_json::from_str(&r.try_get::<String, _>("attributes")?)
+            .map_err(|e| CoreError::Internal(format!("bad repository attributes: {e}")))?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn name_taken(name: &str) -> impl FnOnce(sqlx::Error) -> CoreError + '_ {
+    move |e| {
+        if super::is_unique_violation(&e) {
+            CoreError::invalid("name", format!("a repository named '{name}' already exists"))
+        } else {
+            e.into()
+        }
+    }
+}
+
+impl Catalogue {
+    /// Stores a new repository; `id` and `created_at` of the argument are replaced.
+    pub async fn create_repository(&self, repo: &Repository) -> Result<Repository> {
+        let mut repo = repo.clone();
+        repo.id = new_id();
+        repo.created_at = now_millis();
+        sqlx::query(concat!("INSERT INTO repositories (", repo_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        .bind(&repo.id)
+        .bind(&repo.name)
+        .bind(&repo.format)
+        .bind(repo.kind.as_str())
+        .bind(i64::from(repo.online))
+        .bind(&repo.blob_store)
+        .bind(repo.attributes.to_string())
+        .bind(repo.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(name_taken(&repo.name))?;
+        Ok(repo)
+    }
+
+    /// Saves changed settings (online flag, blob store, attributes) of an existing repository.
+    pub async fn update_repository(&self, repo: &Repository) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE repositories SET online = $1, attributes = $2 WHERE id = $3",
+        )
+        .bind(i64::from(repo.online))
+        .bind(repo.attributes.to_string())
+        .bind(&repo.id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(CoreError::NotFound(format!("repository '{}'", repo.name)));
+        }
+        Ok(())
+    }
+
+    /// The repository called `name`, if any.
+    pub async fn find_repository(&self, name: &str) -> Result<Option<Repository>> {
+        sqlx::query(concat!("SELECT ", repo_columns!(), " FROM repositories WHERE name = $1"))
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(from_row)
+            .transpose()
+    }
+
+    /// The repository called `name`, or NotFound.
+    pub async fn repository(&self, name: &str) -> Result<Repository> {
+        self.find_repository(name)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("repository '{name}'")))
+    }
+
+    /// The repository with id `id`, or NotFound.
+    pub async fn repository_by_id(&self, id: &str) -> Result<Repository> {
+        sqlx::query(concat!("SELECT ", repo_columns!(), " FROM repositories WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(from_row)
+            .transpose()?
+            .ok_or_else(|| CoreError::NotFound(format!("repository id '{id}'")))
+    }
+
+    /// All repositories, by name.
+    pub async fn list_repositories(&self) -> Result<Vec<Repository>> {
+        sqlx::query(concat!("SELECT ", repo_columns!(), " FROM repositories ORDER BY name"))
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// Deletes a repository with its components and assets (blobs stay until collected).
+    pub async fn delete_repository(&self, name: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let id: Option<String> = sqlx::query("SELECT id FROM repositories WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get("id"))
+            .transpose()?;
+        let id = id.ok_or_else(|| CoreError::NotFound(format!("repository '{name}'")))?;
+        sqlx::query("DELETE FROM assets WHERE repository_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM components WHERE repository_id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM repositories WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Total bytes of the repository's assets.
+    pub async fn repository_size(&self, id: &str) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM assets WHERE repository_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(r.try_get("bytes")?)
+    }
+}

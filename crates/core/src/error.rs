@@ -1,0 +1,65 @@
+//! The core's error type. It says what went wrong in domain terms; the server maps it to HTTP once.
+
+/// Result with [`CoreError`].
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+/// Everything the core can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// Input was rejected; `field` names the offending field or parameter.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The request field, parameter or path that was wrong.
+        field: String,
+        /// What is wrong with it, for a person.
+        message: String,
+    },
+    /// Something named does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request conflicts with what is stored (a name taken, a write policy refusing).
+    #[error("{0}")]
+    Conflict(String),
+    /// No or wrong credentials.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// Credentials are fine but the caller lacks the privilege.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The catalogue database failed.
+    #[error("catalogue error")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed at start-up.
+    #[error("catalogue migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A blob store failed.
+    #[error("blob store error")]
+    Storage(#[from] object_store::Error),
+    /// Local I/O failed.
+    #[error("i/o error")]
+    Io(#[from] std::io::Error),
+    /// The upload stream from the client broke off.
+    #[error("upload interrupted: {0}")]
+    Interrupted(String),
+    /// Uploaded content did not match the digest the client declared.
+    #[error("digest mismatch: expected sha256:{expected}, content is sha256:{actual}")]
+    DigestMismatch {
+        /// Declared hex sha256.
+        expected: String,
+        /// Computed hex sha256.
+        actual: String,
+    },
+    /// Anything else unexpected.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl CoreError {
+    /// A validation error for `field`.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The format plug-in interface. A format crate (raw, docker …) provides one [`Recipe`] per
+//! repository kind it supports; the server registers them by `(format, kind)` and hands every
+//! `/repository/<name>/…` request of a matching repository to [`Recipe::handle`].
+
+use crate::catalogue::Catalogue;
+use crate::config::Config;
+use crate::model::{RepoKind, Repository};
+use crate::names::RepositoryName;
+use crate::security::{Action, Permission, Principal};
+use crate::storage::BlobStores;
+use crate::{CoreError, Result};
+use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+
+/// The shared services every format works with.
+pub struct Services {
+    /// Metadata.
+    pub catalogue: Catalogue,
+    /// Bytes.
+    pub blob_stores: BlobStores,
+    /// Settings.
+    pub config: Config,
+}
+
+/// A repository's settings as parsed from a Nexus `…RepositoryApiRequest`.
+#[derive(Debug, Clone)]
+pub struct RepositorySpec {
+    /// Validated name.
+    pub name: RepositoryName,
+    /// Accepts requests.
+    pub online: bool,
+    /// Blob store name.
+    pub blob_store: String,
+    /// Everything else, stored as Nexus's attributes and returned by GET as given.
+    pub attributes: serde_json::Value,
+}
+
+/// One request to a repository's content, as the server hands it to a format.
+pub struct ContentContext {
+    /// The repository addressed.
+    pub repository: Repository,
+    /// The path inside it, percent-decoded, without the leading `/`.
+    pub path: String,
+    /// The authenticated caller, if any.
+    pub principal: Option<Principal>,
+    /// The caller's address.
+    pub client_ip: Option<String>,
+    /// Shared services.
+    pub services: Arc<Services>,
+}
+
+impl ContentContext {
+    /// Fails with Unauthenticated (no caller) or Forbidden unless the caller may `action`.
+    pub fn require(&self, action: Action) -> Result<()> {
+        let permission = Permission::RepositoryView {
+            format: &self.repository.format,
+            repository: &self.repository.name,
+            action,
+        };
+        match &self.principal {
+            Some(p) if p.permits(&permission) => Ok(()),
+            Some(p) => Err(CoreError::Forbidden(format!(
+                "user '{}' lacks privilege {permission}",
+                p.user_id
+            ))),
+            None => Err(CoreError::Unauthenticated),
+        }
+    }
+}
+
+/// A format and kind of repository (Nexus's "recipe", e.g. `raw-hosted`).
+#[async_trait::async_trait(?Send)]
+pub trait Recipe: Send + Sync + 'static {
+    /// Format name, e.g. `raw`.
+    fn format(&self) -> &'static str;
+
+    /// Hosted, proxy or group.
+    fn kind(&self) -> RepoKind;
+
+    /// Validates a Nexus `…RepositoryApiRequest` body, naming the bad field on error.
+    fn parse_request(&self, body: &serde_json::Value) -> Result<RepositorySpec>;
+
+    /// Serves a request to a repository's content. The server has already checked the
+    /// privilege for the request method ([`action_for_method`]); finer checks are the format's.
+    async fn handle(
+        &self,
+        ctx: ContentContext,
+        req: HttpRequest,
+        body: web::Payload,
+    ) -> Result<HttpResponse>;
+}
+
+/// The repository-view action a content request's method needs.
+pub fn action_for_method(method: &actix_web::http::Method) -> Action {
+    use actix_web::http::Method;
+    match *method {
+        Method::GET | Method::HEAD | Method::OPTIONS => Action::Read,
+        Method::DELETE => Action::Delete,
+        _ => Action::Add,
+    }
+}
+
+/// Reads the common `name`, `online` and `storage.blobStoreName` fields of a repository request.
+pub fn parse_common(body: &serde_json::Value) -> Result<(RepositoryName, bool, String)> {
+    let name = body
+        .get("name")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| CoreError::invalid("name", "is required"))?;
+    let name = RepositoryName::parse(name)?;
+    let online = match body.get("online") {
+        None => true,
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| CoreError::invalid("online", "must be true or false"))?,
+    };
+    let blob_store = body
+        .pointer("/storage/blobStoreName")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| CoreError::invalid("storage.blobStoreName", "is required"))?
+        .to_owned();
+    Ok((name, online, blob_store))
+}

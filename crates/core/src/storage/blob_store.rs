@@ -1,0 +1,260 @@
+//! One blob store: streaming, hashing ingest and ranged reads over an `ObjectStore`.
+
+use super::keys::StorageKey;
+use super::settings::StoreSettings;
+use crate::model::BlobRef;
+use crate::{CoreError, Result};
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::prefix::PrefixStore;
+use object_store::{
+    GetOptions, GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart,
+};
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+/// Bytes buffered per multipart part: S3's minimum is 5 MiB.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts uploaded concurrently; with [`PART_SIZE`] this bounds an upload's memory to ~24 MiB.
+const PARTS_IN_FLIGHT: usize = 2;
+/// Read buffer for local files.
+const READ_CHUNK: usize = 256 * 1024;
+
+/// A resolved byte range within a blob, end exclusive.
+pub type ByteRange = Range<u64>;
+
+/// An open read of (part of) a blob.
+pub struct BlobRead {
+    /// The whole blob's size.
+    pub total_size: u64,
+    /// The bytes this read returns.
+    pub range: ByteRange,
+    /// The bytes.
+    pub stream: BoxStream<'static, std::io::Result<Bytes>>,
+}
+
+/// A named blob store.
+pub struct BlobStore {
+    name: String,
+    settings: StoreSettings,
+    store: Arc<dyn ObjectStore>,
+}
+
+impl std::fmt::Debug for BlobStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BlobStore({})", self.name)
+    }
+}
+
+impl BlobStore {
+    /// Opens the store described by `settings` (creating a file store's directory).
+    pub fn open(name: &str, settings: StoreSettings) -> Result<Self> {
+        let store: Arc<dyn ObjectStore> = match &settings {
+            StoreSettings::File { path } => {
+                std::fs::create_dir_all(path)?;
+                // fsync makes every completed write and rename durable before it returns, so
+                // the catalogue commit that follows never points at bytes a crash could lose.
+                Arc::new(
+                    LocalFileSystem::new_with_prefix(path)?
+                        .with_fsync(true)
+                        .with_automatic_cleanup(false),
+                )
+            }
+            StoreSettings::S3(s3) => {
+                let mut b = AmazonS3Builder::new()
+                    .with_bucket_name(&s3.bucket)
+                    .with_region(&s3.region)
+                    .with_virtual_hosted_style_request(!s3.force_path_style);
+                if let Some(endpoint) = &s3.endpoint {
+                    b = b
+                        .with_endpoint(endpoint)
+                        .with_allow_http(endpoint.starts_with("http://"));
+                }
+                if let Some(id) = &s3.access_key_id {
+                    b = b.with_access_key_id(id);
+                }
+                if let Some(key) = &s3.secret_access_key {
+                    b = b.with_secret_access_key(key.expose_secret());
+                }
+                if let Some(token) = &s3.session_token {
+                    b = b.with_token(token.expose_secret());
+                }
+                let s3store = b.build()?;
+                if s3.prefix.is_empty() {
+                    Arc::new(s3store)
+                } else {
+                    Arc::new(PrefixStore::new(s3store, s3.prefix.as_str()))
+                }
+            }
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            settings,
+            store,
+        })
+    }
+
+    /// The store's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> &StoreSettings {
+        &self.settings
+    }
+
+    /// Streams `body` into the store while hashing it, never holding it whole in memory.
+    ///
+    /// The bytes go to `tmp/<uuid>` first; once complete (and durable), the digest is checked
+    /// against `expected_sha256` and the object is moved to its content address, or dropped when
+    /// that address already holds the same content. On any failure the temporary object is
+    /// removed, so nothing half-written is ever visible under `blobs/`.
+    pub async fn ingest<S, E>(&self, mut body: S, expected_sha256: Option<&str>) -> Result<BlobRef>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let tmp = StorageKey::tmp(&uuid::Uuid::new_v4().simple().to_string());
+        let upload = self.store.put_multipart(&tmp).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let mut hasher = Sha256::new();
+        let mut size: u64 = 0;
+        let failure = loop {
+            match body.next().await {
+                None => break None,
+                Some(Err(e)) => break Some(CoreError::Interrupted(e.to_string())),
+                Some(Ok(chunk)) => {
+                    hasher.update(&chunk);
+                    size += chunk.len() as u64;
+                    if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                        break Some(e.into());
+                    }
+                    writer.put(chunk);
+                }
+            }
+        };
+        if let Some(e) = failure {
+            let _ = writer.abort().await;
+            return Err(e);
+        }
+        if let Err(e) = writer.finish().await {
+            self.discard(&tmp).await;
+            return Err(e.into());
+        }
+        let sha256 = hex::encode(hasher.finalize());
+        if let Some(expected) = expected_sha256 {
+            if expected != sha256 {
+                self.discard(&tmp).await;
+                return Err(CoreError::DigestMismatch {
+                    expected: expected.to_owned(),
+                    actual: sha256,
+                });
+            }
+        }
+        let key = StorageKey::blob(&sha256);
+        match self.store.head(&key).await {
+            Ok(_) => self.discard(&tmp).await,
+            Err(object_store::Error::NotFound { .. }) => {
+                if let Err(e) = self.store.rename(&tmp, &key).await {
+                    self.discard(&tmp).await;
+                    return Err(e.into());
+                }
+            }
+            Err(e) => {
+                self.discard(&tmp).await;
+                return Err(e.into());
+            }
+        }
+        Ok(BlobRef {
+            blob_store: self.name.clone(),
+            sha256,
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+        })
+    }
+
+    async fn discard(&self, key: &object_store::path::Path) {
+        if let Err(e) = self.store.delete(key).await {
+            tracing::warn!(store = %self.name, key = %key, error = %e, "could not remove temporary object");
+        }
+    }
+
+    /// Opens blob `sha256` for reading, all of it or `range` (end exclusive, within the blob).
+    pub async fn read(&self, sha256: &str, range: Option<ByteRange>) -> Result<BlobRead> {
+        let key = StorageKey::blob(sha256);
+        let res = self
+            .store
+            .get_opts(&key, GetOptions::new().with_range(range))
+            .await?;
+        let total_size = res.meta.size;
+        let range = res.range.clone();
+        let stream = match res.payload {
+            GetResultPayload::File(file, _) => {
+                // object_store reads local files 8 KiB at a time on the blocking pool; a tokio
+                // file with a large buffer streams several times faster.
+                let mut file = tokio::fs::File::from_std(file);
+                file.seek(std::io::SeekFrom::Start(range.start)).await?;
+                let reader = file.take(range.end - range.start);
+                tokio_util::io::ReaderStream::with_capacity(reader, READ_CHUNK).boxed()
+            }
+            GetResultPayload::Stream(s) => s.map_err(std::io::Error::other).boxed(),
+        };
+        Ok(BlobRead {
+            total_size,
+            range,
+            stream,
+        })
+    }
+
+    /// The size of blob `sha256`, or `None` when it is not stored.
+    pub async fn size_of(&self, sha256: &str) -> Result<Option<u64>> {
+        match self.store.head(&StorageKey::blob(sha256)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes blob `sha256` (missing is fine).
+    pub async fn delete(&self, sha256: &str) -> Result<()> {
+        match self.store.delete(&StorageKey::blob(sha256)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes temporary objects older than `max_age`: the leftovers of interrupted uploads.
+    pub async fn sweep_tmp(&self, max_age: Duration) -> Result<usize> {
+        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(max_age).unwrap_or_default();
+        let old: Vec<_> = self
+            .store
+            .list(Some(&StorageKey::tmp_dir()))
+            .try_filter(|m| futures_util::future::ready(m.last_modified < cutoff))
+            .map_ok(|m| m.location)
+            .try_collect()
+            .await?;
+        for key in &old {
+            self.discard(key).await;
+        }
+        Ok(old.len())
+    }
+
+    /// Bytes free on the file system of a file store (`None` for S3).
+    pub fn available_space(&self) -> Option<u64> {
+        match &self.settings {
+            StoreSettings::File { path } => fs_available(path),
+            StoreSettings::S3(_) => None,
+        }
+    }
+}
+
+fn fs_available(path: &std::path::Path) -> Option<u64> {
+    let st = nix::sys::statvfs::statvfs(path).ok()?;
+    Some(st.blocks_available() * st.fragment_size())
+}

@@ -1,0 +1,182 @@
+//! Raw hosted repositories: files uploaded by clients.
+
+use crate::RawPath;
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
+use stowage_core::http::{BlobMeta, serve_blob};
+use stowage_core::model::{NewAsset, RepoKind, WritePolicy};
+use stowage_core::security::Action;
+use stowage_core::{CoreError, Result};
+
+/// `raw-hosted`.
+pub struct RawHostedRecipe;
+
+fn content_disposition(v: &Value) -> Result<&'static str> {
+    match v.pointer("/raw/contentDisposition").and_then(Value::as_str) {
+        None => Ok("ATTACHMENT"),
+        Some(s) if s.eq_ignore_ascii_case("ATTACHMENT") => Ok("ATTACHMENT"),
+        Some(s) if s.eq_ignore_ascii_case("INLINE") => Ok("INLINE"),
+        Some(_) => Err(CoreError::invalid(
+            "raw.contentDisposition",
+            "must be INLINE or ATTACHMENT",
+        )),
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl Recipe for RawHostedRecipe {
+    fn format(&self) -> &'static str {
+        "raw"
+    }
+
+    fn kind(&self) -> RepoKind {
+        RepoKind::Hosted
+    }
+
+    fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
+        let (name, online, blob_store) = parse_common(body)?;
+        let strict = match body.pointer("/storage/strictContentTypeValidation") {
+            None => true,
+            Some(v) => v.as_bool().ok_or_else(|| {
+                CoreError::invalid("storage.strictContentTypeValidation", "must be true or false")
+            })?,
+        };
+        let policy = body
+            .pointer("/storage/writePolicy")
+            .and_then(Value::as_str)
+            .ok_or_else(|| CoreError::invalid("storage.writePolicy", "is required"))?;
+        let policy = WritePolicy::parse(policy)?;
+        let disposition = content_disposition(body)?;
+        let cleanup = body.get("cleanup").cloned().unwrap_or(Value::Null);
+        if !cleanup.is_null() && !cleanup.is_object() {
+            return Err(CoreError::invalid("cleanup", "must be an object with policyNames"));
+        }
+        Ok(RepositorySpec {
+            name,
+            online,
+            attributes: json!({
+                "storage": {
+                    "blobStoreName": blob_store,
+                    "strictContentTypeValidation": strict,
+                    "writePolicy": policy,
+                },
+                "raw": { "contentDisposition": disposition },
+                "cleanup": cleanup,
+                "component": body.get("component").cloned().unwrap_or(json!({"proprietaryComponents": false})),
+            }),
+            blob_store,
+        })
+    }
+
+    async fn handle(
+        &self,
+        ctx: ContentContext,
+        req: HttpRequest,
+        body: web::Payload,
+    ) -> Result<HttpResponse> {
+        let path = RawPath::parse(&ctx.path)?;
+        match *req.method() {
+            Method::GET | Method::HEAD => get(&ctx, &req, &path).await,
+            Method::PUT => put(&ctx, &path, body).await,
+            Method::DELETE => delete(&ctx, &path).await,
+            _ => Ok(HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, "GET, HEAD, PUT, DELETE"))
+                .body("raw repositories support GET, HEAD, PUT and DELETE\n")),
+        }
+    }
+}
+
+async fn get(ctx: &ContentContext, req: &HttpRequest, path: &RawPath) -> Result<HttpResponse> {
+    let catalogue = &ctx.services.catalogue;
+    let asset = catalogue
+        .find_asset(&ctx.repository.id, path.as_str())
+        .await?
+        .ok_or_else(|| CoreError::NotFound(format!("'{}' in repository '{}'", path.as_str(), ctx.repository.name)))?;
+    let mut builder = HttpResponse::build(StatusCode::OK);
+    let disposition = content_disposition(&ctx.repository.attributes).unwrap_or("ATTACHMENT");
+    let filename = path.file_name().replace('"', "");
+    builder.insert_header((
+        header::CONTENT_DISPOSITION,
+        if disposition == "INLINE" {
+            format!("inline; filename=\"{filename}\"")
+        } else {
+            format!("attachment; filename=\"{filename}\"")
+        },
+    ));
+    let resp = serve_blob(
+        req,
+        &ctx.services,
+        BlobMeta {
+            blob: &asset.blob,
+            content_type: &asset.content_type,
+            last_modified: Some(asset.last_modified),
+        },
+        builder,
+    )
+    .await?;
+    if req.method() == Method::GET && resp.status().is_success() {
+        let catalogue = catalogue.clone();
+        let id = asset.id.clone();
+        tokio::spawn(async move {
+            if let Err(e) = catalogue.touch_downloaded(&id).await {
+                tracing::warn!(asset = %id, error = %e, "could not record download time");
+            }
+        });
+    }
+    Ok(resp)
+}
+
+async fn put(ctx: &ContentContext, path: &RawPath, body: web::Payload) -> Result<HttpResponse> {
+    let repo = &ctx.repository;
+    let policy = repo.write_policy();
+    if policy == WritePolicy::Deny {
+        return Err(CoreError::Conflict(format!(
+            "repository '{}' is read-only (write policy DENY)",
+            repo.name
+        )));
+    }
+    let catalogue = &ctx.services.catalogue;
+    // Checked before reading the body so a refused overwrite costs no upload; the catalogue
+    // checks again atomically when it records the asset.
+    if catalogue.find_asset(&repo.id, path.as_str()).await?.is_some() {
+        if policy == WritePolicy::AllowOnce {
+            return Err(CoreError::Conflict(format!(
+                "repository '{}' does not allow updating assets: '{}' already exists",
+                repo.name,
+                path.as_str()
+            )));
+        }
+        ctx.require(Action::Edit)?;
+    }
+    let store = ctx.services.blob_stores.get(&repo.blob_store)?;
+    let blob = store.ingest(body, None).await?;
+    let size = blob.size;
+    let new = NewAsset {
+        path: path.as_str().to_owned(),
+        blob,
+        content_type: mime_guess::from_path(path.file_name())
+            .first_or_octet_stream()
+            .essence_str()
+            .to_owned(),
+        component: Some((path.group(), path.as_str().to_owned(), String::new())),
+        uploader: ctx.principal.as_ref().map(|p| p.user_id.clone()),
+        uploader_ip: ctx.client_ip.clone(),
+    };
+    catalogue
+        .put_asset(repo, &new, policy == WritePolicy::Allow)
+        .await?;
+    tracing::info!(repo = %repo.name, path = %path.as_str(), size_bytes = size, "stored raw asset");
+    Ok(HttpResponse::Created().finish())
+}
+
+async fn delete(ctx: &ContentContext, path: &RawPath) -> Result<HttpResponse> {
+    let catalogue = &ctx.services.catalogue;
+    let asset = catalogue
+        .find_asset(&ctx.repository.id, path.as_str())
+        .await?
+        .ok_or_else(|| CoreError::NotFound(format!("'{}' in repository '{}'", path.as_str(), ctx.repository.name)))?;
+    catalogue.delete_asset(&asset.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,19 @@
+//! The raw format: repositories of plain files at arbitrary paths, as Nexus's raw format.
+//!
+//! `PUT /repository/<repo>/<path>` stores a file, `GET`/`HEAD` serve it (with `Range`, `ETag`,
+//! `Last-Modified`), `DELETE` removes it. Each file is a component (group = its directory,
+//! name = its path) with one asset.
+
+mod hosted;
+mod path;
+
+pub use hosted::RawHostedRecipe;
+pub use path::RawPath;
+
+use std::sync::Arc;
+use stowage_core::format::Recipe;
+
+/// The recipes this crate provides, for the server's registry.
+pub fn recipes() -> Vec<Arc<dyn Recipe>> {
+    vec![Arc::new(RawHostedRecipe)]
+}

@@ -1,0 +1,13 @@
+//! The Stowage server: listeners, routing, authentication, the Nexus-compatible REST API and
+//! the wiring of format crates into the core.
+
+pub mod auth;
+pub mod content;
+pub mod error;
+pub mod recipes;
+pub mod rest;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use startup::Application;

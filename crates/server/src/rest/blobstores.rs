@@ -1,0 +1,146 @@
+//! `/v1/blobstores`: list, create (`file`, `s3`), read and delete blob stores, in Nexus's shapes.
+
+use super::{RestResult, json_body};
+use crate::auth::Caller;
+use crate::state::State;
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+use stowage_core::CoreError;
+use stowage_core::model::BlobStoreRecord;
+use stowage_core::names::parse_blob_store_name;
+use stowage_core::security::Permission;
+use stowage_core::storage::{BlobStore, StoreSettings};
+
+/// What Nexus shows instead of a stored secret.
+const SECRET_PLACEHOLDER: &str = "#~NXRM~PLACEHOLDER~PASSWORD~#";
+
+/// Registers the blob store routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/blobstores", web::get().to(list))
+        .route("/blobstores/file", web::post().to(create_file))
+        .route("/blobstores/s3", web::post().to(create_s3))
+        .route("/blobstores/file/{name}", web::get().to(get_file))
+        .route("/blobstores/s3/{name}", web::get().to(get_s3))
+        .route("/blobstores/{name}", web::delete().to(delete));
+}
+
+async fn list(state: State, caller: Caller) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminRead)?;
+    let services = &state.services;
+    let mut out = Vec::new();
+    for rec in services.catalogue.list_blob_stores().await? {
+        let (count, bytes) = services.catalogue.blob_store_usage(&rec.name).await?;
+        let store = services.blob_stores.get(&rec.name).ok();
+        out.push(json!({
+            "name": rec.name,
+            "type": rec.kind,
+            "unavailable": store.is_none(),
+            "blobCount": count,
+            "totalSizeInBytes": bytes,
+            "availableSpaceInBytes": store.and_then(|s| s.available_space()),
+            "softQuota": rec.attributes.get("softQuota").cloned().unwrap_or(Value::Null),
+        }));
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Validates, opens and probes a new store, then records it. Nothing is saved on failure.
+async fn create(state: &State, kind: &str, mut body: Value) -> Result<(), CoreError> {
+    let name = body
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| CoreError::invalid("name", "is required"))?;
+    let name = parse_blob_store_name(name)?;
+    let settings = StoreSettings::parse(kind, &body, &state.services.config.data_dir)?;
+    let store = BlobStore::open(&name, settings).map_err(|e| {
+        CoreError::invalid("bucketConfiguration", format!("cannot open the store: {}", crate::error::chain(&e)))
+    })?;
+    store.size_of(&"0".repeat(64)).await.map_err(|e| {
+        CoreError::invalid(
+            if kind == "S3" { "bucketConfiguration" } else { "path" },
+            format!("the store is not reachable: {}", crate::error::chain(&e)),
+        )
+    })?;
+    if let Some(o) = body.as_object_mut() {
+        o.remove("name");
+        o.remove("type");
+    }
+    state
+        .services
+        .catalogue
+        .create_blob_store(&BlobStoreRecord {
+            name: name.clone(),
+            kind: kind.to_owned(),
+            attributes: body,
+        })
+        .await?;
+    state.services.blob_stores.insert(store);
+    tracing::info!(blob_store = %name, kind, "blob store created");
+    Ok(())
+}
+
+async fn create_file(state: State, caller: Caller, body: web::Bytes) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminWrite)?;
+    create(&state, "File", json_body(&body)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn create_s3(state: State, caller: Caller, body: web::Bytes) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminWrite)?;
+    create(&state, "S3", json_body(&body)?).await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+async fn record(state: &State, kind: &str, name: &str) -> Result<BlobStoreRecord, CoreError> {
+    state
+        .services
+        .catalogue
+        .list_blob_stores()
+        .await?
+        .into_iter()
+        .find(|r| r.name == name && r.kind == kind)
+        .ok_or_else(|| CoreError::NotFound(format!("{kind} blob store '{name}'")))
+}
+
+async fn get_file(state: State, caller: Caller, name: web::Path<String>) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminRead)?;
+    let rec = record(&state, "File", &name).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "path": rec.attributes.get("path"),
+        "softQuota": rec.attributes.get("softQuota"),
+    })))
+}
+
+async fn get_s3(state: State, caller: Caller, name: web::Path<String>) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminRead)?;
+    let mut rec = record(&state, "S3", &name).await?;
+    for key in ["secretAccessKey", "sessionToken"] {
+        if let Some(v) = rec
+            .attributes
+            .pointer_mut(&format!("/bucketConfiguration/bucketSecurity/{key}"))
+        {
+            *v = json!(SECRET_PLACEHOLDER);
+        }
+    }
+    let mut out = rec.attributes;
+    if let Some(o) = out.as_object_mut() {
+        o.insert("name".into(), json!(rec.name));
+        o.insert("type".into(), json!("S3"));
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+async fn delete(state: State, caller: Caller, name: web::Path<String>) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminWrite)?;
+    let catalogue = &state.services.catalogue;
+    if catalogue.blob_store_in_use(&name).await? {
+        return Err(CoreError::invalid(
+            "name",
+            format!("blob store '{name}' is used by a repository; delete or move those first"),
+        )
+        .into());
+    }
+    catalogue.delete_blob_store(&name).await?;
+    state.services.blob_stores.remove(&name);
+    Ok(HttpResponse::NoContent().finish())
+}

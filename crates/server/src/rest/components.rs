@@ -1,0 +1,73 @@
+//! `/v1/components`: list a repository's components page by page, read and delete one.
+
+use super::RestResult;
+use super::assets::{ListQuery, PAGE_SIZE, asset_xo, listed_repository, require_on};
+use crate::auth::Caller;
+use crate::state::State;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use stowage_core::catalogue::ComponentWithAssets;
+use stowage_core::model::Repository;
+use stowage_core::security::Action;
+
+/// Registers the component routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/components", web::get().to(list))
+        .route("/components/{id}", web::get().to(get_one))
+        .route("/components/{id}", web::delete().to(delete));
+}
+
+fn component_xo(req: &HttpRequest, repo: &Repository, c: &ComponentWithAssets) -> Value {
+    json!({
+        "id": c.component.id,
+        "repository": repo.name,
+        "format": repo.format,
+        "group": c.component.group,
+        "name": c.component.name,
+        "version": c.component.version,
+        "assets": c.assets.iter().map(|a| asset_xo(req, repo, a)).collect::<Vec<_>>(),
+    })
+}
+
+async fn list(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> RestResult<HttpResponse> {
+    let repo = listed_repository(&state, &caller, &query, Action::Browse).await?;
+    let page = state
+        .services
+        .catalogue
+        .list_components(&repo.id, query.continuation_token.as_deref(), PAGE_SIZE)
+        .await?;
+    let items: Vec<Value> = page.items.iter().map(|c| component_xo(&req, &repo, c)).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "items": items,
+        "continuationToken": page.continuation_token,
+    })))
+}
+
+async fn get_one(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+) -> RestResult<HttpResponse> {
+    caller.signed_in()?;
+    let catalogue = &state.services.catalogue;
+    let c = catalogue.component(&id).await?;
+    let repo = catalogue.repository_by_id(&c.component.repository_id).await?;
+    require_on(&caller, &repo, Action::Read)?;
+    Ok(HttpResponse::Ok().json(component_xo(&req, &repo, &c)))
+}
+
+async fn delete(state: State, caller: Caller, id: web::Path<String>) -> RestResult<HttpResponse> {
+    caller.signed_in()?;
+    let catalogue = &state.services.catalogue;
+    let c = catalogue.component(&id).await?;
+    let repo = catalogue.repository_by_id(&c.component.repository_id).await?;
+    require_on(&caller, &repo, Action::Delete)?;
+    catalogue.delete_component(&id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,181 @@
+//! `/v1/repositories`: list, read, create, update and delete repositories of any registered
+//! format. Format-specific request bodies are validated by the format's recipe.
+
+use super::{RestResult, base_url, json_body};
+use crate::auth::Caller;
+use crate::state::State;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use stowage_core::CoreError;
+use stowage_core::format::Recipe;
+use stowage_core::model::{RepoKind, Repository};
+use stowage_core::security::{Action, Permission};
+use std::sync::Arc;
+
+/// Registers the repository routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/repositories", web::get().to(list))
+        .route("/repositories/{name}", web::get().to(get_one))
+        .route("/repositories/{name}", web::delete().to(delete))
+        .route("/repositories/{format}/{kind}", web::post().to(create))
+        .route("/repositories/{format}/{kind}/{name}", web::get().to(get_typed))
+        .route("/repositories/{format}/{kind}/{name}", web::put().to(update));
+}
+
+fn url_of(req: &HttpRequest, repo: &Repository) -> String {
+    format!("{}/repository/{}", base_url(req), repo.name)
+}
+
+async fn list(req: HttpRequest, state: State, caller: Caller) -> RestResult<HttpResponse> {
+    let principal = caller.signed_in()?;
+    let catalogue = &state.services.catalogue;
+    let mut out = Vec::new();
+    for repo in catalogue.list_repositories().await? {
+        let may_browse = principal.permits(&Permission::RepositoryView {
+            format: &repo.format,
+            repository: &repo.name,
+            action: Action::Browse,
+        });
+        if !may_browse {
+            continue;
+        }
+        out.push(json!({
+            "name": repo.name,
+            "format": repo.format,
+            "type": repo.kind.as_str(),
+            "url": url_of(&req, &repo),
+            "online": repo.online,
+            "size": catalogue.repository_size(&repo.id).await?,
+            "attributes": {},
+        }));
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+async fn get_one(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    name: web::Path<String>,
+) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminRead)?;
+    let repo = state.services.catalogue.repository(&name).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "name": repo.name,
+        "format": repo.format,
+        "type": repo.kind.as_str(),
+        "url": url_of(&req, &repo),
+        "online": repo.online,
+    })))
+}
+
+async fn delete(state: State, caller: Caller, name: web::Path<String>) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminWrite)?;
+    state.services.catalogue.delete_repository(&name).await?;
+    tracing::info!(repo = %name, "repository deleted");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn recipe_for(state: &State, format: &str, kind: &str) -> Result<Arc<dyn Recipe>, CoreError> {
+    RepoKind::parse(kind)
+        .and_then(|k| state.recipes.get(format, k))
+        .cloned()
+        .ok_or_else(|| CoreError::NotFound(format!("repository type {format}/{kind}")))
+}
+
+async fn create(
+    state: State,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminWrite)?;
+    let (format, kind) = path.into_inner();
+    let recipe = recipe_for(&state, &format, &kind)?;
+    let spec = recipe.parse_request(&json_body(&body)?)?;
+    if state.services.blob_stores.get(&spec.blob_store).is_err() {
+        return Err(CoreError::invalid(
+            "storage.blobStoreName",
+            format!("blob store '{}' does not exist", spec.blob_store),
+        )
+        .into());
+    }
+    let repo = Repository {
+        id: String::new(),
+        name: spec.name.to_string(),
+        format: recipe.format().to_owned(),
+        kind: recipe.kind(),
+        online: spec.online,
+        blob_store: spec.blob_store,
+        attributes: spec.attributes,
+        created_at: 0,
+    };
+    state.services.catalogue.create_repository(&repo).await?;
+    tracing::info!(repo = %repo.name, format = %format, kind = %kind, "repository created");
+    Ok(HttpResponse::Created().finish())
+}
+
+async fn typed_repository(
+    state: &State,
+    format: &str,
+    kind: &str,
+    name: &str,
+) -> Result<Repository, CoreError> {
+    let repo = state.services.catalogue.repository(name).await?;
+    if repo.format != format || repo.kind.as_str() != kind {
+        return Err(CoreError::NotFound(format!("{format} {kind} repository '{name}'")));
+    }
+    Ok(repo)
+}
+
+async fn get_typed(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminRead)?;
+    let (format, kind, name) = path.into_inner();
+    let repo = typed_repository(&state, &format, &kind, &name).await?;
+    let mut out = json!({
+        "name": repo.name,
+        "format": repo.format,
+        "type": repo.kind.as_str(),
+        "url": url_of(&req, &repo),
+        "online": repo.online,
+    });
+    if let (Some(o), Value::Object(attrs)) = (out.as_object_mut(), &repo.attributes) {
+        for (k, v) in attrs {
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+async fn update(
+    state: State,
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+    body: web::Bytes,
+) -> RestResult<HttpResponse> {
+    caller.require(Permission::AdminWrite)?;
+    let (format, kind, name) = path.into_inner();
+    let recipe = recipe_for(&state, &format, &kind)?;
+    let mut repo = typed_repository(&state, &format, &kind, &name).await?;
+    let spec = recipe.parse_request(&json_body(&body)?)?;
+    if spec.name.as_str() != repo.name {
+        return Err(CoreError::invalid("name", "cannot be changed; it must match the URL").into());
+    }
+    if spec.blob_store != repo.blob_store {
+        return Err(CoreError::invalid(
+            "storage.blobStoreName",
+            "cannot be changed after the repository is created",
+        )
+        .into());
+    }
+    repo.online = spec.online;
+    repo.attributes = spec.attributes;
+    state.services.catalogue.update_repository(&repo).await?;
+    tracing::info!(repo = %repo.name, "repository updated");
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,184 @@
+//! Building and running the application: open the catalogue and blob stores, make sure the
+//! first-start defaults exist, bind the listener.
+
+use crate::recipes::Recipes;
+use crate::state::AppState;
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use secrecy::ExposeSecret;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use stowage_core::catalogue::Catalogue;
+use stowage_core::config::Config;
+use stowage_core::format::Services;
+use stowage_core::model::{BlobStoreRecord, User, UserStatus};
+use stowage_core::security::{ADMIN_ROLE, Authenticator, password};
+use stowage_core::storage::{BlobStore, BlobStores, StoreSettings};
+use stowage_core::{CoreError, Result};
+
+/// Temporary upload objects older than this are leftovers of interrupted uploads.
+const TMP_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// A built, bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Opens everything `config` names and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config) -> Result<Self> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            CoreError::Internal(format!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            ))
+        })?;
+        let catalogue = Catalogue::connect(&config.database_url()).await?;
+        tracing::info!(backend = ?catalogue.backend(), "catalogue ready");
+        let blob_stores = open_blob_stores(&catalogue, &config).await?;
+        ensure_admin(&catalogue, &config).await?;
+
+        let listener = TcpListener::bind(config.listen_addr()).map_err(|e| {
+            CoreError::Internal(format!("cannot listen on {}: {e}", config.listen))
+        })?;
+        let addr = listener.local_addr()?;
+        tracing::info!(address = %addr, "listening");
+
+        let services = Arc::new(Services {
+            catalogue: catalogue.clone(),
+            blob_stores,
+            config,
+        });
+        let state = web::Data::new(AppState {
+            services,
+            authenticator: Authenticator::new(catalogue),
+            recipes: Recipes::all(),
+            started: std::time::Instant::now(),
+        });
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .configure(crate::rest::configure)
+                .configure(crate::content::configure)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port: addr.port(),
+            server,
+            state,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (for tests that inspect the catalogue).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the process is told to stop (SIGINT/SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        self.state.services.catalogue.close().await;
+        result
+    }
+}
+
+/// Creates the `default` file blob store on first start, opens every configured store and
+/// sweeps old temporary uploads in the background.
+async fn open_blob_stores(catalogue: &Catalogue, config: &Config) -> Result<BlobStores> {
+    let mut records = catalogue.list_blob_stores().await?;
+    if !records.iter().any(|r| r.name == "default") {
+        let rec = BlobStoreRecord {
+            name: "default".into(),
+            kind: "File".into(),
+            attributes: serde_json::json!({ "path": "default" }),
+        };
+        catalogue.create_blob_store(&rec).await?;
+        records.push(rec);
+    }
+    let stores = BlobStores::default();
+    for rec in records {
+        let opened = StoreSettings::parse(&rec.kind, &rec.attributes, &config.data_dir)
+            .and_then(|s| BlobStore::open(&rec.name, s));
+        match opened {
+            Ok(store) => {
+                let store_name = rec.name.clone();
+                stores.insert(store);
+                let store = stores.get(&store_name)?;
+                tokio::spawn(async move {
+                    match store.sweep_tmp(TMP_MAX_AGE).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(blob_store = %store_name, removed = n, "swept interrupted uploads"),
+                        Err(e) => tracing::warn!(blob_store = %store_name, error = %crate::error::chain(&e), "could not sweep temporary uploads"),
+                    }
+                });
+            }
+            Err(e) => tracing::error!(
+                blob_store = %rec.name,
+                error = %crate::error::chain(&e),
+                "blob store unavailable"
+            ),
+        }
+    }
+    Ok(stores)
+}
+
+/// On first start (no users), creates `admin` with the configured password, or a random one
+/// written to `<data dir>/admin.password` (mode 0600), as Nexus does.
+async fn ensure_admin(catalogue: &Catalogue, config: &Config) -> Result<()> {
+    if !catalogue.list_users().await?.is_empty() {
+        return Ok(());
+    }
+    let (pass, generated) = match &config.admin_password {
+        Some(p) if !p.expose_secret().is_empty() => (p.expose_secret().to_owned(), false),
+        _ => (password::random_secret(), true),
+    };
+    let hash = {
+        let pass = pass.clone();
+        tokio::task::spawn_blocking(move || password::hash(&pass))
+            .await
+            .map_err(|e| CoreError::Internal(e.to_string()))?
+    };
+    catalogue
+        .create_user(&User {
+            user_id: "admin".into(),
+            first_name: "Administrator".into(),
+            last_name: "User".into(),
+            email: "admin@example.org".into(),
+            status: UserStatus::Active,
+            roles: vec![ADMIN_ROLE.into()],
+            password_hash: hash,
+        })
+        .await?;
+    if generated {
+        let path = config.data_dir.join("admin.password");
+        write_private(&path, &pass)?;
+        tracing::info!(path = %path.display(), "created user 'admin'; its generated password is in this file");
+    } else {
+        tracing::info!("created user 'admin' with the password from the configuration");
+    }
+    Ok(())
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(content.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}

@@ -1,0 +1,21 @@
+//! The application state shared by every handler.
+
+use crate::recipes::Recipes;
+use std::sync::Arc;
+use stowage_core::format::Services;
+use stowage_core::security::Authenticator;
+
+/// Everything a handler needs.
+pub struct AppState {
+    /// Core services, shared with the formats.
+    pub services: Arc<Services>,
+    /// Credential checks.
+    pub authenticator: Authenticator,
+    /// Format recipes.
+    pub recipes: Recipes,
+    /// Process start, for uptime.
+    pub started: std::time::Instant,
+}
+
+/// The form handlers receive it in.
+pub type State = actix_web::web::Data<AppState>;

@@ -79,6 +79,11 @@ impl Application {
         self.port
     }
 
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The shared state (for tests that inspect the catalogue).
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()

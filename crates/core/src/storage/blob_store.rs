@@ -70,7 +70,12 @@ impl BlobStore {
                 let mut b = AmazonS3Builder::new()
                     .with_bucket_name(&s3.bucket)
                     .with_region(&s3.region)
-                    .with_virtual_hosted_style_request(!s3.force_path_style);
+                    .with_virtual_hosted_style_request(!s3.force_path_style)
+                    .with_retry(object_store::RetryConfig {
+                        max_retries: 3,
+                        retry_timeout: Duration::from_secs(15),
+                        ..Default::default()
+                    });
                 if let Some(endpoint) = &s3.endpoint {
                     b = b
                         .with_endpoint(endpoint)

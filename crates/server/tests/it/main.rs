@@ -1,0 +1,12 @@
+//! Integration tests of the real server, each run against the embedded SQLite catalogue and a
+//! fresh PostgreSQL database (one integration-test binary, modules by area).
+
+mod helpers;
+
+mod blobstores;
+mod crash;
+mod nexus_client;
+mod raw;
+mod repositories;
+mod restart;
+mod users;

@@ -19,7 +19,7 @@ pub struct Config {
     #[serde(default)]
     pub database_url: Option<String>,
     /// Admin password set on first start; random (written to `admin.password`) when absent.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "secret_from_scalar")]
     pub admin_password: Option<SecretString>,
     /// Address clients use to reach this server (for download URLs), e.g. `https://repo.example`.
     /// Derived from each request's Host header when absent.
@@ -27,6 +27,25 @@ pub struct Config {
     pub base_url: Option<String>,
     /// Log filter (tracing's env-filter syntax).
     pub log: String,
+}
+
+/// Environment values that look like numbers or booleans reach serde as such; a password of
+/// digits is still a password.
+fn secret_from_scalar<'de, D>(d: D) -> Result<Option<SecretString>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(match v {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(SecretString::from(s)),
+        Some(other @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
+            Some(SecretString::from(other.to_string()))
+        }
+        Some(_) => {
+            return Err(serde::de::Error::custom("admin_password must be a string"));
+        }
+    })
 }
 
 #[derive(Serialize)]
@@ -67,6 +86,14 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(p) = &self.admin_password {
+            use secrecy::ExposeSecret;
+            if p.expose_secret().chars().count() < 8 {
+                return Err(ConfigError(
+                    "admin_password must be at least 8 characters".into(),
+                ));
+            }
+        }
         self.listen.parse::<SocketAddr>().map_err(|_| {
             ConfigError(format!(
                 "listen = {:?} is not an address like 0.0.0.0:8081",
@@ -83,10 +110,12 @@ impl Config {
                 ));
             }
         }
-        if let Some(base) = &self.base_url {
-            if !(base.starts_with("http://") || base.starts_with("https://")) {
-                return Err(ConfigError("base_url must start with http:// or https://".into()));
-            }
+        if let Some(base) = &self.base_url
+            && !(base.starts_with("http://") || base.starts_with("https://"))
+        {
+            return Err(ConfigError(
+                "base_url must start with http:// or https://".into(),
+            ));
         }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError("data_dir must not be empty".into()));
@@ -108,5 +137,59 @@ impl Config {
     /// The listen address (validated at load).
     pub fn listen_addr(&self) -> SocketAddr {
         self.listen.parse().expect("validated in Config::load")
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::result_large_err, reason = "figment::Jail closures return figment's own error type")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_and_numeric_passwords() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STOWAGE_LISTEN", "127.0.0.1:0");
+            jail.set_env("STOWAGE_ADMIN_PASSWORD", "12345678");
+            let c = Config::load(None).expect("loads");
+            assert_eq!(c.listen, "127.0.0.1:0");
+            use secrecy::ExposeSecret;
+            assert_eq!(c.admin_password.unwrap().expose_secret(), "12345678");
+            assert_eq!(c.data_dir, PathBuf::from("./stowage-data"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_give_one_clear_message() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STOWAGE_LISTEN", "not-an-address");
+            let e = Config::load(None).unwrap_err().to_string();
+            assert!(e.contains("listen"), "{e}");
+            jail.set_env("STOWAGE_LISTEN", "0.0.0.0:8081");
+            jail.set_env("STOWAGE_DATABASE_URL", "mysql://x");
+            let e = Config::load(None).unwrap_err().to_string();
+            assert!(e.contains("database_url"), "{e}");
+            jail.set_env("STOWAGE_DATABASE_URL", "");
+            jail.set_env("STOWAGE_ADMIN_PASSWORD", "short");
+            let e = Config::load(None).unwrap_err().to_string();
+            assert!(e.contains("admin_password"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "s.toml",
+                "listen = \"127.0.0.1:9000\"\ndata_dir = \"/tmp/x\"\n",
+            )?;
+            jail.set_env("STOWAGE_DATA_DIR", "/tmp/y");
+            let c = Config::load(Some(Path::new("s.toml"))).expect("loads");
+            assert_eq!(c.listen, "127.0.0.1:9000");
+            assert_eq!(c.data_dir, PathBuf::from("/tmp/y"));
+            assert!(Config::load(Some(Path::new("missing.toml"))).is_err());
+            Ok(())
+        });
     }
 }

@@ -39,7 +39,8 @@ pub struct RepositorySpec {
 pub struct ContentContext {
     /// The repository addressed.
     pub repository: Repository,
-    /// The path inside it, percent-decoded, without the leading `/`.
+    /// The path inside it as sent (still percent-encoded), without the leading `/`; the format
+    /// parses it into its own path type.
     pub path: String,
     /// The authenticated caller, if any.
     pub principal: Option<Principal>,

@@ -86,7 +86,8 @@ pub async fn serve_blob(
         .insert_header((header::ETAG, etag.clone()))
         .insert_header((header::ACCEPT_RANGES, "bytes"));
     if let Some(ms) = meta.last_modified {
-        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+        let t = std::time::UNIX_EPOCH
+            + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0));
         builder.insert_header((header::LAST_MODIFIED, httpdate::fmt_http_date(t)));
     }
     let if_none_match = req
@@ -96,7 +97,10 @@ pub async fn serve_blob(
     if if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
         return Ok(builder.status(StatusCode::NOT_MODIFIED).finish());
     }
-    let range_header = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok());
+    let range_header = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok());
     let range = match parse_range(range_header, size) {
         RangeRequest::Full => None,
         RangeRequest::Partial(r) => Some(r),
@@ -132,12 +136,30 @@ mod tests {
     #[test]
     fn ranges() {
         assert_eq!(parse_range(None, 10), RangeRequest::Full);
-        assert_eq!(parse_range(Some("bytes=0-4"), 10), RangeRequest::Partial(0..5));
-        assert_eq!(parse_range(Some("bytes=5-"), 10), RangeRequest::Partial(5..10));
-        assert_eq!(parse_range(Some("bytes=-3"), 10), RangeRequest::Partial(7..10));
-        assert_eq!(parse_range(Some("bytes=8-100"), 10), RangeRequest::Partial(8..10));
-        assert_eq!(parse_range(Some("bytes=10-"), 10), RangeRequest::Unsatisfiable);
-        assert_eq!(parse_range(Some("bytes=-0"), 10), RangeRequest::Unsatisfiable);
+        assert_eq!(
+            parse_range(Some("bytes=0-4"), 10),
+            RangeRequest::Partial(0..5)
+        );
+        assert_eq!(
+            parse_range(Some("bytes=5-"), 10),
+            RangeRequest::Partial(5..10)
+        );
+        assert_eq!(
+            parse_range(Some("bytes=-3"), 10),
+            RangeRequest::Partial(7..10)
+        );
+        assert_eq!(
+            parse_range(Some("bytes=8-100"), 10),
+            RangeRequest::Partial(8..10)
+        );
+        assert_eq!(
+            parse_range(Some("bytes=10-"), 10),
+            RangeRequest::Unsatisfiable
+        );
+        assert_eq!(
+            parse_range(Some("bytes=-0"), 10),
+            RangeRequest::Unsatisfiable
+        );
         assert_eq!(parse_range(Some("bytes=0-1,3-4"), 10), RangeRequest::Full);
         assert_eq!(parse_range(Some("items=0-1"), 10), RangeRequest::Full);
         assert_eq!(parse_range(Some("bytes=4-2"), 10), RangeRequest::Full);

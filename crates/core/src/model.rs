@@ -188,7 +188,10 @@ impl UserStatus {
         match s.to_ascii_lowercase().as_str() {
             "active" => Ok(Self::Active),
             "disabled" => Ok(Self::Disabled),
-            _ => Err(CoreError::invalid("status", "must be 'active' or 'disabled'")),
+            _ => Err(CoreError::invalid(
+                "status",
+                "must be 'active' or 'disabled'",
+            )),
         }
     }
 

@@ -27,9 +27,7 @@ impl RepositoryName {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
         {
-            return Err(err(
-                "may only contain letters, digits, '.', '-' and '_'",
-            ));
+            return Err(err("may only contain letters, digits, '.', '-' and '_'"));
         }
         Ok(Self(s.to_owned()))
     }

@@ -40,7 +40,10 @@ impl Recipe for RawHostedRecipe {
         let strict = match body.pointer("/storage/strictContentTypeValidation") {
             None => true,
             Some(v) => v.as_bool().ok_or_else(|| {
-                CoreError::invalid("storage.strictContentTypeValidation", "must be true or false")
+                CoreError::invalid(
+                    "storage.strictContentTypeValidation",
+                    "must be true or false",
+                )
             })?,
         };
         let policy = body
@@ -51,7 +54,10 @@ impl Recipe for RawHostedRecipe {
         let disposition = content_disposition(body)?;
         let cleanup = body.get("cleanup").cloned().unwrap_or(Value::Null);
         if !cleanup.is_null() && !cleanup.is_object() {
-            return Err(CoreError::invalid("cleanup", "must be an object with policyNames"));
+            return Err(CoreError::invalid(
+                "cleanup",
+                "must be an object with policyNames",
+            ));
         }
         Ok(RepositorySpec {
             name,
@@ -93,7 +99,13 @@ async fn get(ctx: &ContentContext, req: &HttpRequest, path: &RawPath) -> Result<
     let asset = catalogue
         .find_asset(&ctx.repository.id, path.as_str())
         .await?
-        .ok_or_else(|| CoreError::NotFound(format!("'{}' in repository '{}'", path.as_str(), ctx.repository.name)))?;
+        .ok_or_else(|| {
+            CoreError::NotFound(format!(
+                "'{}' in repository '{}'",
+                path.as_str(),
+                ctx.repository.name
+            ))
+        })?;
     let mut builder = HttpResponse::build(StatusCode::OK);
     let disposition = content_disposition(&ctx.repository.attributes).unwrap_or("ATTACHMENT");
     let filename = path.file_name().replace('"', "");
@@ -140,7 +152,11 @@ async fn put(ctx: &ContentContext, path: &RawPath, body: web::Payload) -> Result
     let catalogue = &ctx.services.catalogue;
     // Checked before reading the body so a refused overwrite costs no upload; the catalogue
     // checks again atomically when it records the asset.
-    if catalogue.find_asset(&repo.id, path.as_str()).await?.is_some() {
+    if catalogue
+        .find_asset(&repo.id, path.as_str())
+        .await?
+        .is_some()
+    {
         if policy == WritePolicy::AllowOnce {
             return Err(CoreError::Conflict(format!(
                 "repository '{}' does not allow updating assets: '{}' already exists",
@@ -176,7 +192,13 @@ async fn delete(ctx: &ContentContext, path: &RawPath) -> Result<HttpResponse> {
     let asset = catalogue
         .find_asset(&ctx.repository.id, path.as_str())
         .await?
-        .ok_or_else(|| CoreError::NotFound(format!("'{}' in repository '{}'", path.as_str(), ctx.repository.name)))?;
+        .ok_or_else(|| {
+            CoreError::NotFound(format!(
+                "'{}' in repository '{}'",
+                path.as_str(),
+                ctx.repository.name
+            ))
+        })?;
     catalogue.delete_asset(&asset.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -35,7 +35,11 @@ impl RawPath {
         }
         for seg in decoded.split('/') {
             match seg {
-                "" => return Err(err("must not contain empty segments ('//') or start with '/'")),
+                "" => {
+                    return Err(err(
+                        "must not contain empty segments ('//') or start with '/'",
+                    ));
+                }
                 "." | ".." => return Err(err("must not contain '.' or '..' segments")),
                 _ => {}
             }
@@ -79,8 +83,20 @@ mod tests {
     #[test]
     fn rejects_traversal_and_junk() {
         for bad in [
-            "", "../etc/passwd", "a/../b", "a/./b", "%2e%2e/x", "a/%2E%2E/b", "a//b", "/a",
-            "a%2f%2fb", "a%00b", "a/", "a\\b", "%ff", ".",
+            "",
+            "../etc/passwd",
+            "a/../b",
+            "a/./b",
+            "%2e%2e/x",
+            "a/%2E%2E/b",
+            "a//b",
+            "/a",
+            "a%2f%2fb",
+            "a%00b",
+            "a/",
+            "a\\b",
+            "%ff",
+            ".",
         ] {
             assert!(RawPath::parse(bad).is_err(), "{bad:?} accepted");
         }

@@ -40,7 +40,9 @@ pub fn status_of(e: &CoreError) -> StatusCode {
         CoreError::Unauthenticated => StatusCode::UNAUTHORIZED,
         CoreError::Forbidden(_) => StatusCode::FORBIDDEN,
         CoreError::Interrupted(_) => StatusCode::BAD_REQUEST,
-        CoreError::Storage(stowage_core::object_store::Error::NotFound { .. }) => StatusCode::NOT_FOUND,
+        CoreError::Storage(stowage_core::object_store::Error::NotFound { .. }) => {
+            StatusCode::NOT_FOUND
+        }
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -96,9 +98,11 @@ impl ResponseError for RestError {
 
     fn error_response(&self) -> HttpResponse {
         match &self.0 {
-            CoreError::Invalid { field, .. } => HttpResponse::BadRequest().json(serde_json::json!([
-                { "id": format!("PARAMETER {field}"), "message": self.0.to_string() }
-            ])),
+            CoreError::Invalid { field, .. } => {
+                HttpResponse::BadRequest().json(serde_json::json!([
+                    { "id": format!("PARAMETER {field}"), "message": self.0.to_string() }
+                ]))
+            }
             e => text_response(e),
         }
     }

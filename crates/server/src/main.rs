@@ -28,18 +28,22 @@ fn config_path() -> Result<Option<PathBuf>, String> {
 
 #[tokio::main]
 async fn main() {
-    let config = match config_path().and_then(|p| Config::load(p.as_deref()).map_err(|e| e.to_string())) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("stowage: {e}");
-            std::process::exit(2);
-        }
-    };
+    let config =
+        match config_path().and_then(|p| Config::load(p.as_deref()).map_err(|e| e.to_string())) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("stowage: {e}");
+                std::process::exit(2);
+            }
+        };
     stowage_server::telemetry::init(&config.log);
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(e) => {
-            eprintln!("stowage: cannot start: {}", stowage_server::error::chain(&e));
+            eprintln!(
+                "stowage: cannot start: {}",
+                stowage_server::error::chain(&e)
+            );
             std::process::exit(1);
         }
     };

@@ -41,9 +41,8 @@ impl Application {
         let blob_stores = open_blob_stores(&catalogue, &config).await?;
         ensure_admin(&catalogue, &config).await?;
 
-        let listener = TcpListener::bind(config.listen_addr()).map_err(|e| {
-            CoreError::Internal(format!("cannot listen on {}: {e}", config.listen))
-        })?;
+        let listener = TcpListener::bind(config.listen_addr())
+            .map_err(|e| CoreError::Internal(format!("cannot listen on {}: {e}", config.listen)))?;
         let addr = listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
 
@@ -122,8 +121,12 @@ async fn open_blob_stores(catalogue: &Catalogue, config: &Config) -> Result<Blob
                 tokio::spawn(async move {
                     match store.sweep_tmp(TMP_MAX_AGE).await {
                         Ok(0) => {}
-                        Ok(n) => tracing::info!(blob_store = %store_name, removed = n, "swept interrupted uploads"),
-                        Err(e) => tracing::warn!(blob_store = %store_name, error = %crate::error::chain(&e), "could not sweep temporary uploads"),
+                        Ok(n) => {
+                            tracing::info!(blob_store = %store_name, removed = n, "swept interrupted uploads")
+                        }
+                        Err(e) => {
+                            tracing::warn!(blob_store = %store_name, error = %crate::error::chain(&e), "could not sweep temporary uploads")
+                        }
                     }
                 });
             }

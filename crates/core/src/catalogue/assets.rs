@@ -119,7 +119,11 @@ impl Catalogue {
             }
         };
 
-        let previous = sqlx::query(concat!("SELECT ", asset_columns!(), " FROM assets WHERE repository_id = $1 AND path = $2"))
+        let previous = sqlx::query(concat!(
+            "SELECT ",
+            asset_columns!(),
+            " FROM assets WHERE repository_id = $1 AND path = $2"
+        ))
         .bind(&repo.id)
         .bind(&new.path)
         .fetch_optional(&mut *tx)
@@ -151,9 +155,13 @@ impl Catalogue {
             .execute(&mut *tx)
             .await?;
         } else {
-            let inserted = sqlx::query(concat!("INSERT INTO assets (", asset_columns!(), ") VALUES \
+            let inserted = sqlx::query(concat!(
+                "INSERT INTO assets (",
+                asset_columns!(),
+                ") VALUES \
                  ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12) \
-                 ON CONFLICT (repository_id, path) DO NOTHING"))
+                 ON CONFLICT (repository_id, path) DO NOTHING"
+            ))
             .bind(new_id())
             .bind(&repo.id)
             .bind(&component_id)
@@ -175,17 +183,21 @@ impl Catalogue {
                 )));
             }
         }
-        let asset = sqlx::query(concat!("SELECT ", asset_columns!(), " FROM assets WHERE repository_id = $1 AND path = $2"))
+        let asset = sqlx::query(concat!(
+            "SELECT ",
+            asset_columns!(),
+            " FROM assets WHERE repository_id = $1 AND path = $2"
+        ))
         .bind(&repo.id)
         .bind(&new.path)
         .fetch_one(&mut *tx)
         .await?;
         let asset = asset_from_row(&asset)?;
         // A component left without assets by the overwrite (its path moved) is removed.
-        if let Some(old) = &previous {
-            if old.component_id != asset.component_id {
-                delete_component_if_empty(&mut tx, old.component_id.as_deref()).await?;
-            }
+        if let Some(old) = &previous
+            && old.component_id != asset.component_id
+        {
+            delete_component_if_empty(&mut tx, old.component_id.as_deref()).await?;
         }
         tx.commit().await?;
         Ok((asset, previous.map(|a| a.blob)))
@@ -193,7 +205,11 @@ impl Catalogue {
 
     /// The asset at `path` in repository `repo_id`, if any.
     pub async fn find_asset(&self, repo_id: &str, path: &str) -> Result<Option<Asset>> {
-        sqlx::query(concat!("SELECT ", asset_columns!(), " FROM assets WHERE repository_id = $1 AND path = $2"))
+        sqlx::query(concat!(
+            "SELECT ",
+            asset_columns!(),
+            " FROM assets WHERE repository_id = $1 AND path = $2"
+        ))
         .bind(repo_id)
         .bind(path)
         .fetch_optional(&self.pool)
@@ -205,14 +221,18 @@ impl Catalogue {
 
     /// The asset with id `id`, or NotFound.
     pub async fn asset(&self, id: &str) -> Result<Asset> {
-        sqlx::query(concat!("SELECT ", asset_columns!(), " FROM assets WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(asset_from_row)
-            .transpose()?
-            .ok_or_else(|| CoreError::NotFound(format!("asset '{id}'")))
+        sqlx::query(concat!(
+            "SELECT ",
+            asset_columns!(),
+            " FROM assets WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(asset_from_row)
+        .transpose()?
+        .ok_or_else(|| CoreError::NotFound(format!("asset '{id}'")))
     }
 
     /// Records that an asset was served now.
@@ -228,14 +248,18 @@ impl Catalogue {
     /// Deletes an asset (and its component once empty). The blob stays for the collector.
     pub async fn delete_asset(&self, id: &str) -> Result<Asset> {
         let mut tx = self.pool.begin().await?;
-        let asset = sqlx::query(concat!("SELECT ", asset_columns!(), " FROM assets WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .as_ref()
-            .map(asset_from_row)
-            .transpose()?
-            .ok_or_else(|| CoreError::NotFound(format!("asset '{id}'")))?;
+        let asset = sqlx::query(concat!(
+            "SELECT ",
+            asset_columns!(),
+            " FROM assets WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(asset_from_row)
+        .transpose()?
+        .ok_or_else(|| CoreError::NotFound(format!("asset '{id}'")))?;
         sqlx::query("DELETE FROM assets WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -252,14 +276,21 @@ impl Catalogue {
         after: Option<&str>,
         limit: i64,
     ) -> Result<AssetPage<Asset>> {
-        let rows = sqlx::query(concat!("SELECT ", asset_columns!(), " FROM assets WHERE repository_id = $1 AND id > $2 \
-             ORDER BY id LIMIT $3"))
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            asset_columns!(),
+            " FROM assets WHERE repository_id = $1 AND id > $2 \
+             ORDER BY id LIMIT $3"
+        ))
         .bind(repo_id)
         .bind(after.unwrap_or(""))
         .bind(limit + 1)
         .fetch_all(&self.pool)
         .await?;
-        let mut items = rows.iter().map(asset_from_row).collect::<Result<Vec<_>>>()?;
+        let mut items = rows
+            .iter()
+            .map(asset_from_row)
+            .collect::<Result<Vec<_>>>()?;
         let continuation_token = page_token(&mut items, limit, |a| a.id.clone());
         Ok(AssetPage {
             items,
@@ -269,8 +300,12 @@ impl Catalogue {
 
     /// All assets whose path starts with `prefix`, ordered by path (for browse listings).
     pub async fn assets_under(&self, repo_id: &str, prefix: &str) -> Result<Vec<Asset>> {
-        sqlx::query(concat!("SELECT ", asset_columns!(), " FROM assets WHERE repository_id = $1 \
-             AND substr(path, 1, CAST($2 AS INTEGER)) = $3 ORDER BY path"))
+        sqlx::query(concat!(
+            "SELECT ",
+            asset_columns!(),
+            " FROM assets WHERE repository_id = $1 \
+             AND substr(path, 1, CAST($2 AS INTEGER)) = $3 ORDER BY path"
+        ))
         .bind(repo_id)
         .bind(prefix.chars().count() as i64)
         .bind(prefix)
@@ -346,7 +381,11 @@ impl Catalogue {
     }
 
     async fn component_assets(&self, component_id: &str) -> Result<Vec<Asset>> {
-        sqlx::query(concat!("SELECT ", asset_columns!(), " FROM assets WHERE component_id = $1 ORDER BY path"))
+        sqlx::query(concat!(
+            "SELECT ",
+            asset_columns!(),
+            " FROM assets WHERE component_id = $1 ORDER BY path"
+        ))
         .bind(component_id)
         .fetch_all(&self.pool)
         .await?

@@ -19,7 +19,10 @@ impl Catalogue {
         .await
         .map_err(|e| {
             if super::is_unique_violation(&e) {
-                CoreError::invalid("name", format!("a blob store named '{}' already exists", rec.name))
+                CoreError::invalid(
+                    "name",
+                    format!("a blob store named '{}' already exists", rec.name),
+                )
             } else {
                 e.into()
             }
@@ -38,7 +41,9 @@ impl Catalogue {
                     name: r.try_get("name")?,
                     kind: r.try_get("kind")?,
                     attributes: serde_json::from_str(&r.try_get::<String, _>("attributes")?)
-                        .map_err(|e| CoreError::Internal(format!("bad blob store attributes: {e}")))?,
+                        .map_err(|e| {
+                            CoreError::Internal(format!("bad blob store attributes: {e}"))
+                        })?,
                 })
             })
             .collect()

@@ -64,7 +64,11 @@ impl Catalogue {
         let pool = options.connect(url).await?;
         match backend {
             Backend::Sqlite => sqlx::migrate!("../../migrations/sqlite").run(&pool).await?,
-            Backend::Postgres => sqlx::migrate!("../../migrations/postgres").run(&pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("../../migrations/postgres")
+                    .run(&pool)
+                    .await?
+            }
         }
         Ok(Self { pool, backend })
     }

@@ -31,7 +31,10 @@ fn from_row(r: &AnyRow) -> Result<Repository> {
 fn name_taken(name: &str) -> impl FnOnce(sqlx::Error) -> CoreError + '_ {
     move |e| {
         if super::is_unique_violation(&e) {
-            CoreError::invalid("name", format!("a repository named '{name}' already exists"))
+            CoreError::invalid(
+                "name",
+                format!("a repository named '{name}' already exists"),
+            )
         } else {
             e.into()
         }
@@ -44,7 +47,11 @@ impl Catalogue {
         let mut repo = repo.clone();
         repo.id = new_id();
         repo.created_at = now_millis();
-        sqlx::query(concat!("INSERT INTO repositories (", repo_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        sqlx::query(concat!(
+            "INSERT INTO repositories (",
+            repo_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ))
         .bind(&repo.id)
         .bind(&repo.name)
         .bind(&repo.format)
@@ -61,14 +68,13 @@ impl Catalogue {
 
     /// Saves changed settings (online flag, blob store, attributes) of an existing repository.
     pub async fn update_repository(&self, repo: &Repository) -> Result<()> {
-        let done = sqlx::query(
-            "UPDATE repositories SET online = $1, attributes = $2 WHERE id = $3",
-        )
-        .bind(i64::from(repo.online))
-        .bind(repo.attributes.to_string())
-        .bind(&repo.id)
-        .execute(&self.pool)
-        .await?;
+        let done =
+            sqlx::query("UPDATE repositories SET online = $1, attributes = $2 WHERE id = $3")
+                .bind(i64::from(repo.online))
+                .bind(repo.attributes.to_string())
+                .bind(&repo.id)
+                .execute(&self.pool)
+                .await?;
         if done.rows_affected() == 0 {
             return Err(CoreError::NotFound(format!("repository '{}'", repo.name)));
         }
@@ -77,13 +83,17 @@ impl Catalogue {
 
     /// The repository called `name`, if any.
     pub async fn find_repository(&self, name: &str) -> Result<Option<Repository>> {
-        sqlx::query(concat!("SELECT ", repo_columns!(), " FROM repositories WHERE name = $1"))
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(from_row)
-            .transpose()
+        sqlx::query(concat!(
+            "SELECT ",
+            repo_columns!(),
+            " FROM repositories WHERE name = $1"
+        ))
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
     }
 
     /// The repository called `name`, or NotFound.
@@ -95,24 +105,32 @@ impl Catalogue {
 
     /// The repository with id `id`, or NotFound.
     pub async fn repository_by_id(&self, id: &str) -> Result<Repository> {
-        sqlx::query(concat!("SELECT ", repo_columns!(), " FROM repositories WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(from_row)
-            .transpose()?
-            .ok_or_else(|| CoreError::NotFound(format!("repository id '{id}'")))
+        sqlx::query(concat!(
+            "SELECT ",
+            repo_columns!(),
+            " FROM repositories WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()?
+        .ok_or_else(|| CoreError::NotFound(format!("repository id '{id}'")))
     }
 
     /// All repositories, by name.
     pub async fn list_repositories(&self) -> Result<Vec<Repository>> {
-        sqlx::query(concat!("SELECT ", repo_columns!(), " FROM repositories ORDER BY name"))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect()
+        sqlx::query(concat!(
+            "SELECT ",
+            repo_columns!(),
+            " FROM repositories ORDER BY name"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
     }
 
     /// Deletes a repository with its components and assets (blobs stay until collected).

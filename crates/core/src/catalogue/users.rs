@@ -28,7 +28,11 @@ fn from_row(r: &AnyRow) -> Result<User> {
 impl Catalogue {
     /// Stores a new user; a taken id is a 400-style validation error on `userId`.
     pub async fn create_user(&self, u: &User) -> Result<()> {
-        sqlx::query(concat!("INSERT INTO users (", user_columns!(), ", created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        sqlx::query(concat!(
+            "INSERT INTO users (",
+            user_columns!(),
+            ", created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ))
         .bind(&u.user_id)
         .bind(&u.first_name)
         .bind(&u.last_name)
@@ -51,23 +55,31 @@ impl Catalogue {
 
     /// The user `user_id`, if any.
     pub async fn find_user(&self, user_id: &str) -> Result<Option<User>> {
-        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users WHERE user_id = $1"))
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(from_row)
-            .transpose()
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE user_id = $1"
+        ))
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
     }
 
     /// All users, by id.
     pub async fn list_users(&self) -> Result<Vec<User>> {
-        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users ORDER BY user_id"))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect()
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users ORDER BY user_id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
     }
 
     /// Replaces a user's password hash.

@@ -46,10 +46,10 @@ impl Authenticator {
         let key = Self::key(user, pass);
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((p, at)) = cache.get(&key) {
-                if at.elapsed() < CACHE_TTL {
-                    return Ok(p.clone());
-                }
+            if let Some((p, at)) = cache.get(&key)
+                && at.elapsed() < CACHE_TTL
+            {
+                return Ok(p.clone());
             }
         }
         let found = self.catalogue.find_user(user).await?;
@@ -85,5 +85,4 @@ impl Authenticator {
 }
 
 /// argon2id hash of a random string, verified against when the user does not exist.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c3Rvd2FnZWR1bW15c2FsdA$0y0gVZ9xWZPuMWIn7TNDQ4Fq6rEI0ZXl1L8FZTTD4Yk";
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c3Rvd2FnZWR1bW15c2FsdA$0y0gVZ9xWZPuMWIn7TNDQ4Fq6rEI0ZXl1L8FZTTD4Yk";

@@ -62,7 +62,11 @@ impl std::fmt::Display for Permission<'_> {
                 format,
                 repository,
                 action,
-            } => write!(f, "nx-repository-view-{format}-{repository}-{}", action.as_str()),
+            } => write!(
+                f,
+                "nx-repository-view-{format}-{repository}-{}",
+                action.as_str()
+            ),
             Self::AdminRead => f.write_str("nx-admin-read"),
             Self::AdminWrite => f.write_str("nx-admin-write"),
         }

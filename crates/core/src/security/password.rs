@@ -16,7 +16,11 @@ pub fn hash(password: &str) -> String {
 /// Whether `password` matches the PHC string `phc`.
 pub fn verify(phc: &str, password: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

@@ -9,9 +9,7 @@ use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
-use object_store::{
-    GetOptions, GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart,
-};
+use object_store::{GetOptions, GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 use std::ops::Range;
@@ -154,14 +152,14 @@ impl BlobStore {
             return Err(e.into());
         }
         let sha256 = hex::encode(hasher.finalize());
-        if let Some(expected) = expected_sha256 {
-            if expected != sha256 {
-                self.discard(&tmp).await;
-                return Err(CoreError::DigestMismatch {
-                    expected: expected.to_owned(),
-                    actual: sha256,
-                });
-            }
+        if let Some(expected) = expected_sha256
+            && expected != sha256
+        {
+            self.discard(&tmp).await;
+            return Err(CoreError::DigestMismatch {
+                expected: expected.to_owned(),
+                actual: sha256,
+            });
         }
         let key = StorageKey::blob(&sha256);
         match self.store.head(&key).await {
@@ -235,12 +233,22 @@ impl BlobStore {
     }
 
     /// Deletes temporary objects older than `max_age`: the leftovers of interrupted uploads.
+    /// Returns how many were removed.
     pub async fn sweep_tmp(&self, max_age: Duration) -> Result<usize> {
-        let cutoff = chrono::Utc::now() - chrono::Duration::from_std(max_age).unwrap_or_default();
+        let cutoff = std::time::SystemTime::now() - max_age;
+        if let StoreSettings::File { path } = &self.settings {
+            // object_store stages local multipart uploads as `tmp/<uuid>#<n>` and hides such
+            // names from listings, so the directory is swept directly.
+            let dir = path.join(StorageKey::tmp_dir().as_ref());
+            return tokio::task::spawn_blocking(move || sweep_dir(&dir, cutoff))
+                .await
+                .map_err(|e| CoreError::Internal(e.to_string()))?;
+        }
+        let cutoff = chrono::DateTime::<chrono::Utc>::from(cutoff);
         let old: Vec<_> = self
             .store
             .list(Some(&StorageKey::tmp_dir()))
-            .try_filter(|m| futures_util::future::ready(m.last_modified < cutoff))
+            .try_filter(|m| futures_util::future::ready(m.last_modified <= cutoff))
             .map_ok(|m| m.location)
             .try_collect()
             .await?;
@@ -257,6 +265,23 @@ impl BlobStore {
             StoreSettings::S3(_) => None,
         }
     }
+}
+
+fn sweep_dir(dir: &std::path::Path, cutoff: std::time::SystemTime) -> Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e.into()),
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let meta = entry.metadata()?;
+        if meta.is_file() && meta.modified()? <= cutoff {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 fn fs_available(path: &std::path::Path) -> Option<u64> {

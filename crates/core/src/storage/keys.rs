@@ -42,7 +42,10 @@ mod tests {
     #[test]
     fn blob_keys_fan_out_by_first_byte() {
         let hex = "ab".repeat(32);
-        assert_eq!(StorageKey::blob(&hex).as_ref(), format!("blobs/sha256/ab/{hex}"));
+        assert_eq!(
+            StorageKey::blob(&hex).as_ref(),
+            format!("blobs/sha256/ab/{hex}")
+        );
         assert_eq!(StorageKey::tmp("u1").as_ref(), "tmp/u1");
     }
 }

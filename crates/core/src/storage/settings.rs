@@ -17,7 +17,7 @@ pub struct S3Settings {
     pub prefix: String,
     /// Custom endpoint for S3-compatible servers (MinIO, Ceph, moto …).
     pub endpoint: Option<String>,
-    /// Access key id; the environment's credentials are used when absent.
+    /// Access key id; without one, object_store falls back to instance metadata credentials.
     pub access_key_id: Option<String>,
     /// Secret access key.
     pub secret_access_key: Option<SecretString>,
@@ -40,7 +40,9 @@ pub enum StoreSettings {
 }
 
 fn str_at<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
-    v.pointer(ptr).and_then(Value::as_str).filter(|s| !s.is_empty())
+    v.pointer(ptr)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 impl StoreSettings {
@@ -52,7 +54,10 @@ impl StoreSettings {
                 let path = str_at(attrs, "/path")
                     .ok_or_else(|| CoreError::invalid("path", "is required"))?;
                 let path = Path::new(path);
-                if path.components().any(|c| c == std::path::Component::ParentDir) {
+                if path
+                    .components()
+                    .any(|c| c == std::path::Component::ParentDir)
+                {
                     return Err(CoreError::invalid("path", "must not contain '..'"));
                 }
                 let path = if path.is_absolute() {
@@ -73,13 +78,13 @@ impl StoreSettings {
                     CoreError::invalid("bucketConfiguration.bucket.region", "is required")
                 })?;
                 let endpoint = str_at(attrs, &format!("{adv}/endpoint"));
-                if let Some(e) = endpoint {
-                    if !(e.starts_with("http://") || e.starts_with("https://")) {
-                        return Err(CoreError::invalid(
-                            "bucketConfiguration.advancedBucketConnection.endpoint",
-                            "must be an http:// or https:// URL",
-                        ));
-                    }
+                if let Some(e) = endpoint
+                    && !(e.starts_with("http://") || e.starts_with("https://"))
+                {
+                    return Err(CoreError::invalid(
+                        "bucketConfiguration.advancedBucketConnection.endpoint",
+                        "must be an http:// or https:// URL",
+                    ));
                 }
                 Ok(Self::S3(S3Settings {
                     bucket: bucket.to_owned(),

@@ -2,7 +2,7 @@
 //! storage).
 
 use crate::auth::Caller;
-use crate::content::raw_tail;
+use crate::content::{encode_path, raw_tail};
 use crate::error::ContentError;
 use crate::state::State;
 use actix_web::http::header;
@@ -113,14 +113,4 @@ pub async fn listing(
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
-}
-
-fn encode_path(p: &str) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'/')
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(p, SET).to_string()
 }

@@ -77,3 +77,14 @@ async fn dispatch(
     }
     Ok(recipe.handle(ctx, req, body).await?)
 }
+
+/// Percent-encodes a stored path for use in a URL, keeping `/` and unreserved characters.
+pub fn encode_path(p: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(p, SET).to_string()
+}

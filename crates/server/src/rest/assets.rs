@@ -64,7 +64,12 @@ pub fn asset_xo(req: &HttpRequest, repo: &Repository, asset: &Asset) -> Value {
     json!({
         "id": asset.id,
         "path": asset.path,
-        "downloadUrl": format!("{}/repository/{}/{}", base_url(req), repo.name, asset.path),
+        "downloadUrl": format!(
+            "{}/repository/{}/{}",
+            base_url(req),
+            repo.name,
+            crate::content::encode_path(&asset.path)
+        ),
         "repository": repo.name,
         "format": repo.format,
         "checksum": { "sha256": asset.blob.sha256 },
@@ -91,7 +96,11 @@ async fn list(
         .catalogue
         .list_assets(&repo.id, query.continuation_token.as_deref(), PAGE_SIZE)
         .await?;
-    let items: Vec<Value> = page.items.iter().map(|a| asset_xo(&req, &repo, a)).collect();
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|a| asset_xo(&req, &repo, a))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
         "items": items,
         "continuationToken": page.continuation_token,

@@ -52,12 +52,20 @@ async fn create(state: &State, kind: &str, mut body: Value) -> Result<(), CoreEr
         .ok_or_else(|| CoreError::invalid("name", "is required"))?;
     let name = parse_blob_store_name(name)?;
     let settings = StoreSettings::parse(kind, &body, &state.services.config.data_dir)?;
+    let field = if kind == "S3" {
+        "bucketConfiguration"
+    } else {
+        "path"
+    };
     let store = BlobStore::open(&name, settings).map_err(|e| {
-        CoreError::invalid("bucketConfiguration", format!("cannot open the store: {}", crate::error::chain(&e)))
+        CoreError::invalid(
+            field,
+            format!("cannot open the store: {}", crate::error::chain(&e)),
+        )
     })?;
     store.size_of(&"0".repeat(64)).await.map_err(|e| {
         CoreError::invalid(
-            if kind == "S3" { "bucketConfiguration" } else { "path" },
+            field,
             format!("the store is not reachable: {}", crate::error::chain(&e)),
         )
     })?;
@@ -102,7 +110,11 @@ async fn record(state: &State, kind: &str, name: &str) -> Result<BlobStoreRecord
         .ok_or_else(|| CoreError::NotFound(format!("{kind} blob store '{name}'")))
 }
 
-async fn get_file(state: State, caller: Caller, name: web::Path<String>) -> RestResult<HttpResponse> {
+async fn get_file(
+    state: State,
+    caller: Caller,
+    name: web::Path<String>,
+) -> RestResult<HttpResponse> {
     caller.require(Permission::AdminRead)?;
     let rec = record(&state, "File", &name).await?;
     Ok(HttpResponse::Ok().json(json!({

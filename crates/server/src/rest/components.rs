@@ -41,7 +41,11 @@ async fn list(
         .catalogue
         .list_components(&repo.id, query.continuation_token.as_deref(), PAGE_SIZE)
         .await?;
-    let items: Vec<Value> = page.items.iter().map(|c| component_xo(&req, &repo, c)).collect();
+    let items: Vec<Value> = page
+        .items
+        .iter()
+        .map(|c| component_xo(&req, &repo, c))
+        .collect();
     Ok(HttpResponse::Ok().json(json!({
         "items": items,
         "continuationToken": page.continuation_token,
@@ -57,7 +61,9 @@ async fn get_one(
     caller.signed_in()?;
     let catalogue = &state.services.catalogue;
     let c = catalogue.component(&id).await?;
-    let repo = catalogue.repository_by_id(&c.component.repository_id).await?;
+    let repo = catalogue
+        .repository_by_id(&c.component.repository_id)
+        .await?;
     require_on(&caller, &repo, Action::Read)?;
     Ok(HttpResponse::Ok().json(component_xo(&req, &repo, &c)))
 }
@@ -66,7 +72,9 @@ async fn delete(state: State, caller: Caller, id: web::Path<String>) -> RestResu
     caller.signed_in()?;
     let catalogue = &state.services.catalogue;
     let c = catalogue.component(&id).await?;
-    let repo = catalogue.repository_by_id(&c.component.repository_id).await?;
+    let repo = catalogue
+        .repository_by_id(&c.component.repository_id)
+        .await?;
     require_on(&caller, &repo, Action::Delete)?;
     catalogue.delete_component(&id).await?;
     Ok(HttpResponse::NoContent().finish())

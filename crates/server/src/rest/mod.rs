@@ -30,10 +30,10 @@ pub type RestResult<T> = Result<T, crate::error::RestError>;
 /// The base URL clients reach this server at: the configured `base_url`, else the request's
 /// scheme and Host.
 pub fn base_url(req: &HttpRequest) -> String {
-    if let Some(state) = req.app_data::<crate::state::State>() {
-        if let Some(base) = &state.services.config.base_url {
-            return base.trim_end_matches('/').to_owned();
-        }
+    if let Some(state) = req.app_data::<crate::state::State>()
+        && let Some(base) = &state.services.config.base_url
+    {
+        return base.trim_end_matches('/').to_owned();
     }
     let info = req.connection_info();
     format!("{}://{}", info.scheme(), info.host())

@@ -6,11 +6,11 @@ use crate::auth::Caller;
 use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
+use std::sync::Arc;
 use stowage_core::CoreError;
 use stowage_core::format::Recipe;
 use stowage_core::model::{RepoKind, Repository};
 use stowage_core::security::{Action, Permission};
-use std::sync::Arc;
 
 /// Registers the repository routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -18,8 +18,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/repositories/{name}", web::get().to(get_one))
         .route("/repositories/{name}", web::delete().to(delete))
         .route("/repositories/{format}/{kind}", web::post().to(create))
-        .route("/repositories/{format}/{kind}/{name}", web::get().to(get_typed))
-        .route("/repositories/{format}/{kind}/{name}", web::put().to(update));
+        .route(
+            "/repositories/{format}/{kind}/{name}",
+            web::get().to(get_typed),
+        )
+        .route(
+            "/repositories/{format}/{kind}/{name}",
+            web::put().to(update),
+        );
 }
 
 fn url_of(req: &HttpRequest, repo: &Repository) -> String {
@@ -123,7 +129,9 @@ async fn typed_repository(
 ) -> Result<Repository, CoreError> {
     let repo = state.services.catalogue.repository(name).await?;
     if repo.format != format || repo.kind.as_str() != kind {
-        return Err(CoreError::NotFound(format!("{format} {kind} repository '{name}'")));
+        return Err(CoreError::NotFound(format!(
+            "{format} {kind} repository '{name}'"
+        )));
     }
     Ok(repo)
 }

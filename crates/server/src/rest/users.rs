@@ -41,7 +41,11 @@ struct ListQuery {
     user_id: Option<String>,
 }
 
-async fn list(state: State, caller: Caller, query: web::Query<ListQuery>) -> RestResult<HttpResponse> {
+async fn list(
+    state: State,
+    caller: Caller,
+    query: web::Query<ListQuery>,
+) -> RestResult<HttpResponse> {
     caller.require(Permission::AdminRead)?;
     let users = state.services.catalogue.list_users().await?;
     let prefix = query.user_id.as_deref().unwrap_or("");
@@ -63,7 +67,10 @@ fn required<'a>(body: &'a Value, field: &str) -> Result<&'a str, CoreError> {
 /// Checks a new password's strength.
 pub fn check_password(p: &str) -> Result<(), CoreError> {
     if p.chars().count() < 8 {
-        return Err(CoreError::invalid("password", "must be at least 8 characters"));
+        return Err(CoreError::invalid(
+            "password",
+            "must be at least 8 characters",
+        ));
     }
     Ok(())
 }
@@ -76,7 +83,11 @@ async fn create(state: State, caller: Caller, body: web::Bytes) -> RestResult<Ht
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
     {
-        return Err(CoreError::invalid("userId", "may only contain letters, digits, '.', '_', '-' and '@'").into());
+        return Err(CoreError::invalid(
+            "userId",
+            "may only contain letters, digits, '.', '_', '-' and '@'",
+        )
+        .into());
     }
     let email = required(&body, "emailAddress")?;
     if !email.contains('@') {

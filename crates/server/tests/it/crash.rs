@@ -27,10 +27,10 @@ fn start_binary(data_dir: &Path, db_url: Option<&str>) -> (Child, String) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("address=").nth(1) {
-                if line.contains("listening") {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
+            if let Some(addr) = line.split("address=").nth(1)
+                && line.contains("listening")
+            {
+                let _ = tx.send(addr.trim().to_owned());
             }
         }
     });
@@ -85,12 +85,20 @@ async fn crash_mid_upload(db: Db) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let written: u64 = std::fs::read_dir(&tmp)
-            .map(|rd| rd.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
+            .map(|rd| {
+                rd.flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
             .unwrap_or(0);
         if written >= 8 * 1024 * 1024 {
             break;
         }
-        assert!(Instant::now() < deadline, "upload never reached the server's disk");
+        assert!(
+            Instant::now() < deadline,
+            "upload never reached the server's disk"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     child.kill().expect("kill -9");
@@ -119,9 +127,15 @@ async fn crash_mid_upload(db: Db) {
             .unwrap();
         assert_eq!(got.status(), 200);
         let bytes = got.bytes().await.unwrap();
-        assert_eq!(sha256_hex(&bytes), a["checksum"]["sha256"].as_str().unwrap());
+        assert_eq!(
+            sha256_hex(&bytes),
+            a["checksum"]["sha256"].as_str().unwrap()
+        );
     }
-    assert_eq!(sha256_hex(&done), items[0]["checksum"]["sha256"].as_str().unwrap());
+    assert_eq!(
+        sha256_hex(&done),
+        items[0]["checksum"]["sha256"].as_str().unwrap()
+    );
     assert_eq!(
         client
             .get(format!("{base}/repository/r/interrupted.bin"))

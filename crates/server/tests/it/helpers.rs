@@ -46,8 +46,8 @@ pub struct TestApp {
 
 /// A PostgreSQL database of its own for one test: `CREATE DATABASE stowage_test_<uuid>`.
 pub async fn fresh_postgres_url() -> String {
-    use sqlx::Executor;
     use sqlx::Connection;
+    use sqlx::Executor;
     let admin = std::env::var("STOWAGE_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let name = format!("stowage_test_{}", uuid::Uuid::new_v4().simple());
@@ -75,7 +75,9 @@ pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
 
 /// Starts the application on `config` and returns its address and stop handle.
 pub async fn start(config: Config) -> (String, actix_web::dev::ServerHandle) {
-    let app = Application::build(config).await.expect("application builds");
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
@@ -151,13 +153,26 @@ impl TestApp {
     /// Creates a raw hosted repository, asserting 201.
     pub async fn create_raw(&self, name: &str, write_policy: &str) {
         let r = self
-            .post_json("/service/rest/v1/repositories/raw/hosted", &raw_hosted(name, write_policy))
+            .post_json(
+                "/service/rest/v1/repositories/raw/hosted",
+                &raw_hosted(name, write_policy),
+            )
             .await;
-        assert_eq!(r.status(), 201, "create {name}: {}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            201,
+            "create {name}: {}",
+            r.text().await.unwrap_or_default()
+        );
     }
 
     /// PUT bytes as admin to `/repository/<repo>/<path>`.
-    pub async fn put_file(&self, repo: &str, path: &str, body: impl Into<reqwest::Body>) -> Response {
+    pub async fn put_file(
+        &self,
+        repo: &str,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
         self.as_user(
             "admin",
             ADMIN_PASSWORD,
@@ -202,7 +217,12 @@ impl TestApp {
                 }),
             )
             .await;
-        assert_eq!(r.status(), 200, "create user: {}", r.text().await.unwrap_or_default());
+        assert_eq!(
+            r.status(),
+            200,
+            "create user: {}",
+            r.text().await.unwrap_or_default()
+        );
     }
 
     /// Sends `raw` bytes as one HTTP/1.1 request over a fresh connection and returns the status

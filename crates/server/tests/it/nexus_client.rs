@@ -4,18 +4,34 @@ use crate::helpers::{ADMIN_PASSWORD, Db, TestApp, spawn_app};
 
 async fn nexus_client_reads_what_we_serve(app: TestApp) {
     app.create_raw("raw-hosted", "ALLOW").await;
-    assert_eq!(app.put_file("raw-hosted", "releases/app.tar.gz", vec![5u8; 4096]).await.status(), 201);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/compat/nexus_client.py");
+    assert_eq!(
+        app.put_file("raw-hosted", "releases/app.tar.gz", vec![5u8; 4096])
+            .await
+            .status(),
+        201
+    );
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/compat/nexus_client.py"
+    );
     let out = std::process::Command::new("python3")
         .arg(script)
         .args(["--url", &app.url("/service/rest")])
         .args(["--user", "admin", "--password", ADMIN_PASSWORD])
-        .args(["--repository", "raw-hosted", "--expect-path", "releases/app.tar.gz"])
+        .args([
+            "--repository",
+            "raw-hosted",
+            "--expect-path",
+            "releases/app.tar.gz",
+        ])
         .output()
         .expect("python3 runs (scripts/test.sh installs nexus-api-client)");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "nexus-api-client check failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "nexus-api-client check failed:\n{stdout}\n{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -20,7 +20,9 @@ both_backends!(
 async fn put_get_head_delete_round_trip(app: TestApp) {
     app.create_raw("files", "ALLOW").await;
     let body: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-    let r = app.put_file("files", "releases/v1/app.tar.gz", body.clone()).await;
+    let r = app
+        .put_file("files", "releases/v1/app.tar.gz", body.clone())
+        .await;
     assert_eq!(r.status(), 201);
 
     let r = app.get("/repository/files/releases/v1/app.tar.gz").await;
@@ -31,31 +33,63 @@ async fn put_get_head_delete_round_trip(app: TestApp) {
     assert_eq!(r.bytes().await.unwrap().as_ref(), body.as_slice());
 
     let r = app
-        .as_user("admin", ADMIN_PASSWORD, Method::HEAD, "/repository/files/releases/v1/app.tar.gz")
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::HEAD,
+            "/repository/files/releases/v1/app.tar.gz",
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-length"], body.len().to_string());
 
-    let r = app.put_file("files", "releases/v1/notes.txt", "hello").await;
+    let r = app
+        .put_file("files", "releases/v1/notes.txt", "hello")
+        .await;
     assert_eq!(r.status(), 201);
     let r = app.get("/repository/files/releases/v1/notes.txt").await;
     assert_eq!(r.headers()[CONTENT_TYPE], "text/plain");
 
     // Overwrite under ALLOW replaces the content.
-    assert_eq!(app.put_file("files", "releases/v1/notes.txt", "bye").await.status(), 201);
-    assert_eq!(app.get("/repository/files/releases/v1/notes.txt").await.text().await.unwrap(), "bye");
+    assert_eq!(
+        app.put_file("files", "releases/v1/notes.txt", "bye")
+            .await
+            .status(),
+        201
+    );
+    assert_eq!(
+        app.get("/repository/files/releases/v1/notes.txt")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "bye"
+    );
 
     let r = app
-        .as_user("admin", ADMIN_PASSWORD, Method::DELETE, "/repository/files/releases/v1/notes.txt")
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::DELETE,
+            "/repository/files/releases/v1/notes.txt",
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    assert_eq!(app.get("/repository/files/releases/v1/notes.txt").await.status(), 404);
+    assert_eq!(
+        app.get("/repository/files/releases/v1/notes.txt")
+            .await
+            .status(),
+        404
+    );
     assert_eq!(app.get("/repository/files/missing.txt").await.status(), 404);
-    assert_eq!(app.get("/repository/no-such-repo/x.txt").await.status(), 404);
+    assert_eq!(
+        app.get("/repository/no-such-repo/x.txt").await.status(),
+        404
+    );
 
     // The HTML listing shows folders and files.
     let html = app
@@ -66,18 +100,33 @@ async fn put_get_head_delete_round_trip(app: TestApp) {
         .unwrap();
     assert!(html.contains("app.tar.gz"), "{html}");
     assert!(!html.contains("notes.txt"), "{html}");
-    let root = app.get("/service/rest/repository/browse/files/").await.text().await.unwrap();
+    let root = app
+        .get("/service/rest/repository/browse/files/")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(root.contains("href=\"releases/\""), "{root}");
-    assert_eq!(app.get("/service/rest/repository/browse/files/nothing/").await.status(), 404);
+    assert_eq!(
+        app.get("/service/rest/repository/browse/files/nothing/")
+            .await
+            .status(),
+        404
+    );
 }
 
 async fn ranges_and_conditional_get(app: TestApp) {
     app.create_raw("files", "ALLOW").await;
     app.put_file("files", "a.bin", "0123456789").await;
     let ranged = |range: &'static str| {
-        app.as_user("admin", ADMIN_PASSWORD, Method::GET, "/repository/files/a.bin")
-            .header(RANGE, range)
-            .send()
+        app.as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::GET,
+            "/repository/files/a.bin",
+        )
+        .header(RANGE, range)
+        .send()
     };
     let r = ranged("bytes=2-5").await.unwrap();
     assert_eq!(r.status(), 206);
@@ -93,7 +142,12 @@ async fn ranges_and_conditional_get(app: TestApp) {
 
     let etag = app.get("/repository/files/a.bin").await.headers()[ETAG].clone();
     let r = app
-        .as_user("admin", ADMIN_PASSWORD, Method::GET, "/repository/files/a.bin")
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::GET,
+            "/repository/files/a.bin",
+        )
         .header(IF_NONE_MATCH, etag)
         .send()
         .await
@@ -104,33 +158,60 @@ async fn ranges_and_conditional_get(app: TestApp) {
 async fn content_disposition_follows_settings(app: TestApp) {
     let mut body = crate::helpers::raw_hosted("inline", "ALLOW");
     body["raw"] = serde_json::json!({ "contentDisposition": "INLINE" });
-    let r = app.post_json("/service/rest/v1/repositories/raw/hosted", &body).await;
+    let r = app
+        .post_json("/service/rest/v1/repositories/raw/hosted", &body)
+        .await;
     assert_eq!(r.status(), 201);
     app.create_raw("attach", "ALLOW").await;
     app.put_file("inline", "page.html", "<p>hi</p>").await;
     app.put_file("attach", "page.html", "<p>hi</p>").await;
     let r = app.get("/repository/inline/page.html").await;
-    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("inline"));
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline")
+    );
     assert_eq!(r.headers()[CONTENT_TYPE], "text/html");
     let r = app.get("/repository/attach/page.html").await;
-    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
 
     body["raw"] = serde_json::json!({ "contentDisposition": "SIDEWAYS" });
     body["name"] = "other".into();
-    let r = app.post_json("/service/rest/v1/repositories/raw/hosted", &body).await;
+    let r = app
+        .post_json("/service/rest/v1/repositories/raw/hosted", &body)
+        .await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("raw.contentDisposition"));
 }
 
 async fn allow_once_refuses_overwrite_and_keeps_content(app: TestApp) {
     app.create_raw("once", "ALLOW_ONCE").await;
-    assert_eq!(app.put_file("once", "v1/app.jar", "first").await.status(), 201);
+    assert_eq!(
+        app.put_file("once", "v1/app.jar", "first").await.status(),
+        201
+    );
     let r = app.put_file("once", "v1/app.jar", "second").await;
     assert_eq!(r.status(), 400);
     let msg = r.text().await.unwrap();
     assert!(msg.contains("does not allow updating"), "{msg}");
-    assert_eq!(app.get("/repository/once/v1/app.jar").await.text().await.unwrap(), "first");
-    assert_eq!(app.put_file("once", "v1/other.jar", "x").await.status(), 201);
+    assert_eq!(
+        app.get("/repository/once/v1/app.jar")
+            .await
+            .text()
+            .await
+            .unwrap(),
+        "first"
+    );
+    assert_eq!(
+        app.put_file("once", "v1/other.jar", "x").await.status(),
+        201
+    );
 }
 
 async fn deny_is_read_only(app: TestApp) {
@@ -175,24 +256,49 @@ async fn bad_paths_are_refused_and_nothing_is_written(app: TestApp) {
 async fn credentials_are_required(app: TestApp) {
     app.create_raw("files", "ALLOW").await;
     app.put_file("files", "a.txt", "x").await;
-    let r = app.client.get(app.url("/repository/files/a.txt")).send().await.unwrap();
-    assert_eq!(r.status(), 401);
-    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
     let r = app
-        .as_user("admin", "wrong-password", Method::GET, "/repository/files/a.txt")
+        .client
+        .get(app.url("/repository/files/a.txt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let r = app
+        .as_user(
+            "admin",
+            "wrong-password",
+            Method::GET,
+            "/repository/files/a.txt",
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
     app.create_user("nobody", "nobody-password", &[]).await;
     let r = app
-        .as_user("nobody", "nobody-password", Method::GET, "/repository/files/a.txt")
+        .as_user(
+            "nobody",
+            "nobody-password",
+            Method::GET,
+            "/repository/files/a.txt",
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
     let r = app
-        .as_user("nobody", "nobody-password", Method::PUT, "/repository/files/b.txt")
+        .as_user(
+            "nobody",
+            "nobody-password",
+            Method::PUT,
+            "/repository/files/b.txt",
+        )
         .body("y")
         .send()
         .await
@@ -210,7 +316,12 @@ async fn same_content_is_stored_once(app: TestApp) {
     let blobs = app.data_dir.path().join("blobs/default/blobs/sha256");
     let count = walk_files(&blobs);
     assert_eq!(count, 1, "one stored blob for two assets");
-    let stores: serde_json::Value = app.get("/service/rest/v1/blobstores").await.json().await.unwrap();
+    let stores: serde_json::Value = app
+        .get("/service/rest/v1/blobstores")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(stores[0]["blobCount"], 1);
     assert_eq!(stores[0]["totalSizeInBytes"], 100_000);
 }
@@ -235,7 +346,9 @@ async fn offline_repository_refuses_requests(app: TestApp) {
     let mut body = crate::helpers::raw_hosted("off", "ALLOW");
     body["online"] = false.into();
     assert_eq!(
-        app.post_json("/service/rest/v1/repositories/raw/hosted", &body).await.status(),
+        app.post_json("/service/rest/v1/repositories/raw/hosted", &body)
+            .await
+            .status(),
         201
     );
     assert_eq!(app.put_file("off", "a.txt", "x").await.status(), 503);

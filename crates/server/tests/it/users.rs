@@ -8,9 +8,18 @@ use serde_json::{Value, json};
 both_backends!(create_list_and_change_password, bad_user_requests);
 
 async fn create_list_and_change_password(app: TestApp) {
-    app.create_user("deployer", "first-password", &["nx-admin"]).await;
-    let users: Vec<Value> = app.get("/service/rest/v1/security/users").await.json().await.unwrap();
-    let ids: Vec<&str> = users.iter().map(|u| u["userId"].as_str().unwrap()).collect();
+    app.create_user("deployer", "first-password", &["nx-admin"])
+        .await;
+    let users: Vec<Value> = app
+        .get("/service/rest/v1/security/users")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = users
+        .iter()
+        .map(|u| u["userId"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["admin", "deployer"]);
     let d = &users[1];
     assert_eq!(d["emailAddress"], "deployer@example.org");
@@ -27,11 +36,22 @@ async fn create_list_and_change_password(app: TestApp) {
     assert_eq!(filtered.len(), 1);
 
     let as_deployer = |pass: &'static str| {
-        app.as_user("deployer", pass, Method::GET, "/service/rest/v1/repositories").send()
+        app.as_user(
+            "deployer",
+            pass,
+            Method::GET,
+            "/service/rest/v1/repositories",
+        )
+        .send()
     };
     assert_eq!(as_deployer("first-password").await.unwrap().status(), 200);
     let r = app
-        .as_user("deployer", "first-password", Method::PUT, "/service/rest/v1/security/users/deployer/change-password")
+        .as_user(
+            "deployer",
+            "first-password",
+            Method::PUT,
+            "/service/rest/v1/security/users/deployer/change-password",
+        )
         .header("content-type", "text/plain")
         .body("second-password")
         .send()
@@ -44,14 +64,24 @@ async fn create_list_and_change_password(app: TestApp) {
     // A user without admin rights may not change someone else's password.
     app.create_user("plain", "plain-password", &[]).await;
     let r = app
-        .as_user("plain", "plain-password", Method::PUT, "/service/rest/v1/security/users/deployer/change-password")
+        .as_user(
+            "plain",
+            "plain-password",
+            Method::PUT,
+            "/service/rest/v1/security/users/deployer/change-password",
+        )
         .body("hijacked-password")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
     let r = app
-        .as_user("admin", ADMIN_PASSWORD, Method::PUT, "/service/rest/v1/security/users/ghost/change-password")
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::PUT,
+            "/service/rest/v1/security/users/ghost/change-password",
+        )
         .body("whatever-password")
         .send()
         .await
@@ -76,14 +106,28 @@ async fn bad_user_requests(app: TestApp) {
     for (field, value) in broken {
         let mut body = base.clone();
         body[field] = value;
-        let r = app.post_json("/service/rest/v1/security/users", &body).await;
+        let r = app
+            .post_json("/service/rest/v1/security/users", &body)
+            .await;
         assert_eq!(r.status(), 400, "{field}");
         let errors: Value = r.json().await.unwrap();
         assert_eq!(errors[0]["id"], format!("PARAMETER {field}"));
     }
-    assert_eq!(app.post_json("/service/rest/v1/security/users", &base).await.status(), 200);
-    let r = app.post_json("/service/rest/v1/security/users", &base).await;
+    assert_eq!(
+        app.post_json("/service/rest/v1/security/users", &base)
+            .await
+            .status(),
+        200
+    );
+    let r = app
+        .post_json("/service/rest/v1/security/users", &base)
+        .await;
     assert_eq!(r.status(), 400);
-    let users: Vec<Value> = app.get("/service/rest/v1/security/users").await.json().await.unwrap();
+    let users: Vec<Value> = app
+        .get("/service/rest/v1/security/users")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(users.len(), 2);
 }

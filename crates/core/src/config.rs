@@ -88,7 +88,8 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         if let Some(p) = &self.admin_password {
             use secrecy::ExposeSecret;
-            if p.expose_secret().chars().count() < 8 {
+            let len = p.expose_secret().chars().count();
+            if len > 0 && len < 8 {
                 return Err(ConfigError(
                     "admin_password must be at least 8 characters".into(),
                 ));
@@ -141,7 +142,10 @@ impl Config {
 }
 
 #[cfg(test)]
-#[expect(clippy::result_large_err, reason = "figment::Jail closures return figment's own error type")]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail closures return figment's own error type"
+)]
 mod tests {
     use super::*;
 

@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::model::{RepoKind, Repository};
 use crate::names::RepositoryName;
 use crate::security::{Action, Permission, Principal};
-use crate::storage::BlobStores;
+use crate::storage::{BlobStore, BlobStores, StoreSettings};
 use crate::{CoreError, Result};
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
@@ -20,6 +20,27 @@ pub struct Services {
     pub blob_stores: BlobStores,
     /// Settings.
     pub config: Config,
+}
+
+impl Services {
+    /// The blob store called `name`. A store another node created since this one started is
+    /// opened from its catalogue record on first use, so every node of a cluster sees it.
+    pub async fn blob_store(&self, name: &str) -> Result<Arc<BlobStore>> {
+        if let Ok(store) = self.blob_stores.get(name) {
+            return Ok(store);
+        }
+        let record = self
+            .catalogue
+            .list_blob_stores()
+            .await?
+            .into_iter()
+            .find(|r| r.name == name)
+            .ok_or_else(|| CoreError::NotFound(format!("blob store '{name}'")))?;
+        let settings =
+            StoreSettings::parse(&record.kind, &record.attributes, &self.config.data_dir)?;
+        self.blob_stores.insert(BlobStore::open(name, settings)?);
+        self.blob_stores.get(name)
+    }
 }
 
 /// A repository's settings as parsed from a Nexus `…RepositoryApiRequest`.

@@ -124,7 +124,7 @@ pub async fn serve_blob(
         let empty = futures_util::stream::empty::<std::io::Result<bytes::Bytes>>();
         return Ok(builder.body(SizedStream::new(len, empty)));
     }
-    let store = services.blob_stores.get(&meta.blob.blob_store)?;
+    let store = services.blob_store(&meta.blob.blob_store).await?;
     let read = store.read(&meta.blob.sha256, range).await?;
     Ok(builder.body(SizedStream::new(len, read.stream)))
 }

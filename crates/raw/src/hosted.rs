@@ -166,7 +166,7 @@ async fn put(ctx: &ContentContext, path: &RawPath, body: web::Payload) -> Result
         }
         ctx.require(Action::Edit)?;
     }
-    let store = ctx.services.blob_stores.get(&repo.blob_store)?;
+    let store = ctx.services.blob_store(&repo.blob_store).await?;
     let blob = store.ingest(body, None).await?;
     let size = blob.size;
     let new = NewAsset {

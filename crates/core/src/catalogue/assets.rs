@@ -77,7 +77,7 @@ impl Catalogue {
         overwrite: bool,
     ) -> Result<(Asset, Option<BlobRef>)> {
         let now = now_millis();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO blobs (blob_store, sha256, size, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (blob_store, sha256) DO NOTHING",
@@ -247,7 +247,7 @@ impl Catalogue {
 
     /// Deletes an asset (and its component once empty). The blob stays for the collector.
     pub async fn delete_asset(&self, id: &str) -> Result<Asset> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let asset = sqlx::query(concat!(
             "SELECT ",
             asset_columns!(),
@@ -367,7 +367,7 @@ impl Catalogue {
     /// Deletes a component and its assets; returns what was deleted.
     pub async fn delete_component(&self, id: &str) -> Result<ComponentWithAssets> {
         let found = self.component(id).await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM assets WHERE component_id = $1")
             .bind(id)
             .execute(&mut *tx)

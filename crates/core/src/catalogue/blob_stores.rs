@@ -73,7 +73,7 @@ impl Catalogue {
 impl Catalogue {
     /// Deletes a blob store record with its blob rows (the bytes stay where they are).
     pub async fn delete_blob_store(&self, name: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM blobs WHERE blob_store = $1")
             .bind(name)
             .execute(&mut *tx)

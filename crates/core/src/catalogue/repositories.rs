@@ -135,7 +135,7 @@ impl Catalogue {
 
     /// Deletes a repository with its components and assets (blobs stay until collected).
     pub async fn delete_repository(&self, name: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: Option<String> = sqlx::query("SELECT id FROM repositories WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *tx)

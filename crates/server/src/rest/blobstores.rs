@@ -30,7 +30,7 @@ async fn list(state: State, caller: Caller) -> RestResult<HttpResponse> {
     let mut out = Vec::new();
     for rec in services.catalogue.list_blob_stores().await? {
         let (count, bytes) = services.catalogue.blob_store_usage(&rec.name).await?;
-        let store = services.blob_stores.get(&rec.name).ok();
+        let store = services.blob_store(&rec.name).await.ok();
         out.push(json!({
             "name": rec.name,
             "type": rec.kind,

@@ -24,7 +24,8 @@ fn component_xo(req: &HttpRequest, repo: &Repository, c: &ComponentWithAssets) -
         "format": repo.format,
         "group": c.component.group,
         "name": c.component.name,
-        "version": c.component.version,
+        // Nexus sends null for formats without versions (raw).
+        "version": Some(&c.component.version).filter(|v| !v.is_empty()),
         "assets": c.assets.iter().map(|a| asset_xo(req, repo, a)).collect::<Vec<_>>(),
     })
 }

@@ -99,7 +99,7 @@ async fn create(
     let (format, kind) = path.into_inner();
     let recipe = recipe_for(&state, &format, &kind)?;
     let spec = recipe.parse_request(&json_body(&body)?)?;
-    if state.services.blob_stores.get(&spec.blob_store).is_err() {
+    if state.services.blob_store(&spec.blob_store).await.is_err() {
         return Err(CoreError::invalid(
             "storage.blobStoreName",
             format!("blob store '{}' does not exist", spec.blob_store),

@@ -63,6 +63,10 @@ pub struct ContentContext {
     /// The path inside it as sent (still percent-encoded), without the leading `/`; the format
     /// parses it into its own path type.
     pub path: String,
+    /// The URL path the repository's content is mounted at, e.g. `/repository/<name>` or, for a
+    /// docker repository, `/v2/<name>` (path routing) or `/v2` (its own port). Formats build
+    /// `Location` headers from it.
+    pub mount: String,
     /// The authenticated caller, if any.
     pub principal: Option<Principal>,
     /// The caller's address.

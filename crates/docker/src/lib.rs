@@ -3,10 +3,10 @@
 //! ([`media_types`]) and parsing ([`manifest`]), chunked-upload range checks ([`upload`]) and the
 //! table of error codes with their HTTP statuses ([`errors`]).
 //!
-//! The Distribution API routes and the hosted, proxy and group implementations are not built
-//! yet; they will live beside this module set and in the `docker-*` crates.
+//! [`http`] renders registry errors; the hosted implementation is `stowage-docker-hosted`.
 
 pub mod errors;
+pub mod http;
 pub mod manifest;
 pub mod media_types;
 pub mod reference;

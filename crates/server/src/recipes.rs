@@ -14,7 +14,10 @@ impl Recipes {
     /// Every recipe this build of Stowage knows.
     pub fn all() -> Self {
         let mut by_key = HashMap::new();
-        for recipe in stowage_raw::recipes() {
+        for recipe in stowage_raw::recipes()
+            .into_iter()
+            .chain(stowage_docker_hosted::recipes())
+        {
             by_key.insert((recipe.format(), recipe.kind()), recipe);
         }
         Self { by_key }

@@ -380,6 +380,17 @@ impl Catalogue {
         Ok(found)
     }
 
+    /// Distinct component names of a repository, sorted (docker: its tagged images).
+    pub async fn component_names(&self, repo_id: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT name FROM components WHERE repository_id = $1 ORDER BY name",
+        )
+        .bind(repo_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("name")?)).collect()
+    }
+
     async fn component_assets(&self, component_id: &str) -> Result<Vec<Asset>> {
         sqlx::query(concat!(
             "SELECT ",

@@ -10,9 +10,11 @@
 mod assets;
 mod blob_stores;
 mod repositories;
+mod uploads;
 mod users;
 
 pub use assets::{AssetPage, ComponentWithAssets};
+pub use uploads::UploadSession;
 
 use crate::Result;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

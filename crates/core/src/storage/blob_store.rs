@@ -27,6 +27,18 @@ const READ_CHUNK: usize = 256 * 1024;
 /// A resolved byte range within a blob, end exclusive.
 pub type ByteRange = Range<u64>;
 
+/// A complete, durable temporary object: an upload not yet moved to its content address, or
+/// one chunk of a docker upload session.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TmpObject {
+    /// Its id (the key is `tmp/<id>`).
+    pub id: String,
+    /// Lowercase hex sha256 of its content.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
 /// An open read of (part of) a blob.
 pub struct BlobRead {
     /// The whole blob's size.
@@ -115,16 +127,29 @@ impl BlobStore {
 
     /// Streams `body` into the store while hashing it, never holding it whole in memory.
     ///
-    /// The bytes go to `tmp/<uuid>` first; once complete (and durable), the digest is checked
-    /// against `expected_sha256` and the object is moved to its content address, or dropped when
-    /// that address already holds the same content. On any failure the temporary object is
-    /// removed, so nothing half-written is ever visible under `blobs/`.
-    pub async fn ingest<S, E>(&self, mut body: S, expected_sha256: Option<&str>) -> Result<BlobRef>
+    /// The bytes go to `tmp/<uuid>` first ([`Self::write_tmp`]); once complete (and durable),
+    /// the digest is checked against `expected_sha256` and the object is moved to its content
+    /// address, or dropped when that address already holds the same content
+    /// ([`Self::commit_tmp`]). On any failure the temporary object is removed, so nothing
+    /// half-written is ever visible under `blobs/`.
+    pub async fn ingest<S, E>(&self, body: S, expected_sha256: Option<&str>) -> Result<BlobRef>
     where
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let tmp = StorageKey::tmp(&uuid::Uuid::new_v4().simple().to_string());
+        let tmp = self.write_tmp(body).await?;
+        self.commit_tmp(&tmp, expected_sha256).await
+    }
+
+    /// Writes `body` to a new temporary object, hashing it as it arrives, and returns it once
+    /// complete and durable. An interrupted body leaves nothing behind.
+    pub async fn write_tmp<S, E>(&self, mut body: S) -> Result<TmpObject>
+    where
+        S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let tmp = StorageKey::tmp(&id);
         let upload = self.store.put_multipart(&tmp).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let mut hasher = Sha256::new();
@@ -151,35 +176,64 @@ impl BlobStore {
             self.discard(&tmp).await;
             return Err(e.into());
         }
-        let sha256 = hex::encode(hasher.finalize());
+        Ok(TmpObject {
+            id,
+            sha256: hex::encode(hasher.finalize()),
+            size,
+        })
+    }
+
+    /// Moves a complete temporary object to its content address (or drops it when the address
+    /// already holds the content) after checking `expected_sha256`. The temporary object is
+    /// gone afterwards, whatever the outcome.
+    pub async fn commit_tmp(
+        &self,
+        tmp: &TmpObject,
+        expected_sha256: Option<&str>,
+    ) -> Result<BlobRef> {
+        let tmp_key = StorageKey::tmp(&tmp.id);
         if let Some(expected) = expected_sha256
-            && expected != sha256
+            && expected != tmp.sha256
         {
-            self.discard(&tmp).await;
+            self.discard(&tmp_key).await;
             return Err(CoreError::DigestMismatch {
                 expected: expected.to_owned(),
-                actual: sha256,
+                actual: tmp.sha256.clone(),
             });
         }
-        let key = StorageKey::blob(&sha256);
+        let key = StorageKey::blob(&tmp.sha256);
         match self.store.head(&key).await {
-            Ok(_) => self.discard(&tmp).await,
+            Ok(_) => self.discard(&tmp_key).await,
             Err(object_store::Error::NotFound { .. }) => {
-                if let Err(e) = self.store.rename(&tmp, &key).await {
-                    self.discard(&tmp).await;
+                if let Err(e) = self.store.rename(&tmp_key, &key).await {
+                    self.discard(&tmp_key).await;
                     return Err(e.into());
                 }
             }
             Err(e) => {
-                self.discard(&tmp).await;
+                self.discard(&tmp_key).await;
                 return Err(e.into());
             }
         }
         Ok(BlobRef {
             blob_store: self.name.clone(),
-            sha256,
-            size: i64::try_from(size).unwrap_or(i64::MAX),
+            sha256: tmp.sha256.clone(),
+            size: i64::try_from(tmp.size).unwrap_or(i64::MAX),
         })
+    }
+
+    /// Removes a temporary object that will not be committed.
+    pub async fn discard_tmp(&self, tmp: &TmpObject) {
+        self.discard(&StorageKey::tmp(&tmp.id)).await;
+    }
+
+    /// Reads a temporary object back whole (to join the chunks of an upload session).
+    pub async fn read_tmp(
+        &self,
+        tmp: &TmpObject,
+    ) -> Result<BoxStream<'static, std::io::Result<Bytes>>> {
+        let res = self.store.get(&StorageKey::tmp(&tmp.id)).await?;
+        Ok(res.into_stream().map_err(std::io::Error::other).boxed())
     }
 
     async fn discard(&self, key: &object_store::path::Path) {

@@ -6,7 +6,7 @@ mod blob_store;
 mod keys;
 mod settings;
 
-pub use blob_store::{BlobRead, BlobStore, ByteRange};
+pub use blob_store::{BlobRead, BlobStore, ByteRange, TmpObject};
 pub use keys::StorageKey;
 pub use settings::{S3Settings, StoreSettings};
 

@@ -1,7 +1,8 @@
-//! Content routes: `/repository/<name>/<path>` dispatched to the repository's format, and the
-//! HTML browse listing at `/service/rest/repository/browse/<name>/<dir>/`.
+//! Content routes: `/repository/<name>/<path>` dispatched to the repository's format, the
+//! path-routed Distribution API under `/v2/<name>/…` ([`v2`]), and the HTML browse listing at `/service/rest/repository/browse/<name>/<dir>/`.
 
 mod browse;
+mod v2;
 
 use crate::auth::Caller;
 use crate::error::ContentError;
@@ -12,6 +13,7 @@ use stowage_core::format::{ContentContext, action_for_method};
 
 /// Registers the content routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.configure(v2::configure);
     cfg.route("/repository/{repo}/{tail:.*}", web::route().to(dispatch))
         .route(
             "/service/rest/repository/browse/{repo}",
@@ -65,6 +67,7 @@ async fn dispatch(
     let ctx = ContentContext {
         repository,
         path,
+        mount: format!("/repository/{repo_name}"),
         principal: caller.0,
         client_ip: req.peer_addr().map(|a| a.ip().to_string()),
         services,

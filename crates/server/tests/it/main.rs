@@ -5,6 +5,7 @@ mod helpers;
 
 mod blobstores;
 mod crash;
+mod docker;
 mod nexus_client;
 mod raw;
 mod repositories;

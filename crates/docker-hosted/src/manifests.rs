@@ -1,0 +1,271 @@
+//! Manifests and tags: `GET`/`HEAD`/`PUT`/`DELETE …/manifests/<reference>` and `…/tags/list`.
+//! Manifests are stored and served byte-exact with the media type they were pushed with.
+
+use crate::blobs::check_writable;
+use crate::{blob_path, manifest_path};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde_json::json;
+use sha2::Digest as _;
+use std::collections::HashMap;
+use stowage_core::format::ContentContext;
+use stowage_core::http::{BlobMeta, serve_blob};
+use stowage_core::model::{NewAsset, WritePolicy};
+use stowage_docker::errors::{ErrorCode, RegistryError};
+use stowage_docker::http::{API_VERSION, Failure, RegistryResult};
+use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
+use stowage_docker::{Digest, ImageName, Reference};
+
+fn unknown(image: &ImageName, reference: &Reference) -> Failure {
+    RegistryError::new(
+        ErrorCode::ManifestUnknown,
+        format!("{image}:{reference} is not in this repository"),
+    )
+    .into()
+}
+
+/// `GET`/`HEAD …/manifests/<reference>`.
+pub async fn get(
+    ctx: &ContentContext,
+    req: &HttpRequest,
+    image: &ImageName,
+    reference: &Reference,
+) -> RegistryResult {
+    let catalogue = &ctx.services.catalogue;
+    let asset = catalogue
+        .find_asset(
+            &ctx.repository.id,
+            &manifest_path(image, &reference.to_string()),
+        )
+        .await?
+        .ok_or_else(|| unknown(image, reference))?;
+    let digest = Digest::from_sha256_hex(&asset.blob.sha256)?;
+    let mut builder = HttpResponse::Ok();
+    builder
+        .insert_header(API_VERSION)
+        .insert_header(("Docker-Content-Digest", digest.as_str()));
+    let meta = BlobMeta {
+        blob: &asset.blob,
+        content_type: &asset.content_type,
+        last_modified: Some(asset.last_modified),
+    };
+    let resp = serve_blob(req, &ctx.services, meta, builder).await?;
+    if req.method() == actix_web::http::Method::GET {
+        let catalogue = catalogue.clone();
+        tokio::spawn(async move {
+            let _ = catalogue.touch_downloaded(&asset.id).await;
+        });
+    }
+    Ok(resp)
+}
+
+async fn read_limited(mut body: web::Payload, limit: usize) -> Result<bytes::Bytes, Failure> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| {
+            RegistryError::new(
+                ErrorCode::ManifestInvalid,
+                format!("reading the manifest failed: {e}"),
+            )
+        })?;
+        buf.extend_from_slice(&chunk);
+        if buf.len() > limit {
+            // Parse reports the limit with 413; stop reading here.
+            break;
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// `PUT …/manifests/<reference>`.
+pub async fn put(
+    ctx: &ContentContext,
+    req: &HttpRequest,
+    image: &ImageName,
+    reference: &Reference,
+    body: web::Payload,
+) -> RegistryResult {
+    check_writable(ctx)?;
+    let limit = DEFAULT_MAX_MANIFEST_BYTES;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = read_limited(body, limit).await?;
+    let manifest = Manifest::parse(&content_type, &bytes, limit)?;
+    let digest = Digest::from_sha256_hex(&hex::encode(sha2::Sha256::digest(&bytes)))?;
+    if let Reference::Digest(d) = reference
+        && *d != digest
+    {
+        return Err(RegistryError::new(
+            ErrorCode::DigestInvalid,
+            format!("the manifest's digest is {digest}, not {d}"),
+        )
+        .into());
+    }
+    let catalogue = &ctx.services.catalogue;
+    let repo = &ctx.repository;
+    for b in &manifest.blobs {
+        if catalogue
+            .find_asset(&repo.id, &blob_path(b))
+            .await?
+            .is_none()
+        {
+            return Err(RegistryError::new(
+                ErrorCode::ManifestBlobUnknown,
+                format!("blob {b} is not in this repository; push it first"),
+            )
+            .into());
+        }
+    }
+    for m in &manifest.manifests {
+        if catalogue
+            .find_asset(&repo.id, &manifest_path(image, m.as_str()))
+            .await?
+            .is_none()
+        {
+            return Err(RegistryError::new(
+                ErrorCode::ManifestBlobUnknown,
+                format!("manifest {m} is not in {image}; push it first"),
+            )
+            .into());
+        }
+    }
+    let existing_tag = match reference {
+        Reference::Tag(tag) => {
+            catalogue
+                .find_asset(&repo.id, &manifest_path(image, tag.as_str()))
+                .await?
+        }
+        Reference::Digest(_) => None,
+    };
+    if let (Reference::Tag(tag), Some(old)) = (reference, &existing_tag) {
+        let latest_allowed = tag.as_str() == "latest"
+            && repo
+                .attributes
+                .pointer("/storage/latestPolicy")
+                .and_then(|v| v.as_bool())
+                == Some(true);
+        if repo.write_policy() == WritePolicy::AllowOnce
+            && old.blob.sha256 != digest.hex()
+            && !latest_allowed
+        {
+            return Err(RegistryError::new(
+                ErrorCode::Denied,
+                format!("repository '{}' does not allow updating assets: tag {image}:{tag} already exists", repo.name),
+            )
+            .into());
+        }
+    }
+    let store = ctx.services.blob_store(&repo.blob_store).await?;
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let blob = store.ingest(Box::pin(body), Some(digest.hex())).await?;
+    let uploader = ctx.principal.as_ref().map(|p| p.user_id.clone());
+    let mut new = NewAsset {
+        path: manifest_path(image, digest.as_str()),
+        blob,
+        content_type: manifest.media_type.clone(),
+        component: None,
+        uploader,
+        uploader_ip: ctx.client_ip.clone(),
+    };
+    catalogue.put_asset(repo, &new, true).await?;
+    if let Reference::Tag(tag) = reference {
+        new.path = manifest_path(image, tag.as_str());
+        new.component = Some((String::new(), image.to_string(), tag.to_string()));
+        catalogue.put_asset(repo, &new, true).await?;
+    }
+    tracing::info!(repo = %repo.name, image = %image, reference = %reference, digest = %digest, "manifest stored");
+    let mut resp = HttpResponse::Created();
+    resp.insert_header(API_VERSION)
+        .insert_header((
+            header::LOCATION,
+            format!("{}/{image}/manifests/{digest}", ctx.mount),
+        ))
+        .insert_header(("Docker-Content-Digest", digest.as_str()));
+    if let Some(subject) = &manifest.subject {
+        resp.insert_header(("OCI-Subject", subject.as_str()));
+    }
+    Ok(resp.finish())
+}
+
+/// `DELETE …/manifests/<reference>`: a tag removes that tag only; a digest removes the manifest
+/// and every tag of this image pointing at it.
+pub async fn delete(
+    ctx: &ContentContext,
+    image: &ImageName,
+    reference: &Reference,
+) -> RegistryResult {
+    check_writable(ctx)?;
+    let catalogue = &ctx.services.catalogue;
+    let repo = &ctx.repository;
+    let asset = catalogue
+        .find_asset(&repo.id, &manifest_path(image, &reference.to_string()))
+        .await?
+        .ok_or_else(|| unknown(image, reference))?;
+    catalogue.delete_asset(&asset.id).await?;
+    if let Reference::Digest(_) = reference {
+        for a in catalogue
+            .assets_under(&repo.id, &manifest_path(image, ""))
+            .await?
+        {
+            if a.blob.sha256 == asset.blob.sha256 {
+                catalogue.delete_asset(&a.id).await?;
+            }
+        }
+    }
+    Ok(HttpResponse::Accepted().insert_header(API_VERSION).finish())
+}
+
+/// `GET …/tags/list` with `n` and `last`, sorted, with a `Link` to the next page.
+pub async fn tags(ctx: &ContentContext, req: &HttpRequest, image: &ImageName) -> RegistryResult {
+    let prefix = manifest_path(image, "");
+    let assets = ctx
+        .services
+        .catalogue
+        .assets_under(&ctx.repository.id, &prefix)
+        .await?;
+    if assets.is_empty() {
+        return Err(RegistryError::new(
+            ErrorCode::NameUnknown,
+            format!("no image {image} in this repository"),
+        )
+        .into());
+    }
+    let mut all: Vec<&str> = assets
+        .iter()
+        .map(|a| &a.path[prefix.len()..])
+        .filter(|t| !t.contains(':') && !t.contains('/'))
+        .collect();
+    all.sort_unstable();
+    let q = web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default();
+    let last = q.get("last").map(String::as_str).unwrap_or("");
+    let n = match q.get("n") {
+        None => None,
+        Some(v) => Some(v.parse::<usize>().map_err(|_| {
+            RegistryError::new(ErrorCode::Unsupported, "n must be a non-negative number")
+        })?),
+    };
+    let after: Vec<&str> = all.into_iter().filter(|t| *t > last).collect();
+    let (page, more) = match n {
+        Some(n) => (after[..n.min(after.len())].to_vec(), after.len() > n),
+        None => (after, false),
+    };
+    let mut resp = HttpResponse::Ok();
+    resp.insert_header(API_VERSION);
+    if let (true, Some(n), Some(last_tag)) = (more, n, page.last()) {
+        resp.insert_header((
+            header::LINK,
+            format!(
+                "<{}/{image}/tags/list?n={n}&last={last_tag}>; rel=\"next\"",
+                ctx.mount
+            ),
+        ));
+    }
+    Ok(resp.json(json!({ "name": image.as_str(), "tags": page })))
+}

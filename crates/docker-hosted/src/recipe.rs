@@ -1,0 +1,186 @@
+//! `docker-hosted`: validates Nexus's `DockerHostedRepositoryApiRequest` and serves the
+//! Distribution API.
+
+use crate::route::{Route, parse};
+use crate::{blobs, manifests};
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
+use stowage_core::model::{RepoKind, WritePolicy};
+use stowage_core::{CoreError, Result};
+use stowage_docker::errors::{ErrorCode, RegistryError};
+use stowage_docker::http::{Failure, error_response};
+
+/// `docker-hosted`.
+pub struct DockerHostedRecipe;
+
+fn bool_at(body: &Value, ptr: &str, field: &str, default: Option<bool>) -> Result<bool> {
+    match body.pointer(ptr) {
+        None | Some(Value::Null) => {
+            default.ok_or_else(|| CoreError::invalid(field, "is required (true or false)"))
+        }
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| CoreError::invalid(field, "must be true or false")),
+    }
+}
+
+fn port_at(body: &Value, ptr: &str, field: &str) -> Result<Option<u16>> {
+    match body.pointer(ptr) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .filter(|p| *p > 0)
+            .map(Some)
+            .ok_or_else(|| CoreError::invalid(field, "must be a port number from 1 to 65535")),
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl Recipe for DockerHostedRecipe {
+    fn format(&self) -> &'static str {
+        "docker"
+    }
+
+    fn kind(&self) -> RepoKind {
+        RepoKind::Hosted
+    }
+
+    fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
+        let (name, online, blob_store) = parse_common(body)?;
+        if name.as_str().chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(CoreError::invalid(
+                "name",
+                "must be lowercase for docker repositories",
+            ));
+        }
+        let policy = body
+            .pointer("/storage/writePolicy")
+            .and_then(Value::as_str)
+            .ok_or_else(|| CoreError::invalid("storage.writePolicy", "is required"))?;
+        let policy = WritePolicy::parse(policy)?;
+        let strict = bool_at(
+            body,
+            "/storage/strictContentTypeValidation",
+            "storage.strictContentTypeValidation",
+            Some(true),
+        )?;
+        let latest = bool_at(
+            body,
+            "/storage/latestPolicy",
+            "storage.latestPolicy",
+            Some(false),
+        )?;
+        if !body.get("docker").is_some_and(Value::is_object) {
+            return Err(CoreError::invalid("docker", "is required (an object)"));
+        }
+        let force_basic = bool_at(
+            body,
+            "/docker/forceBasicAuth",
+            "docker.forceBasicAuth",
+            Some(true),
+        )?;
+        let v1 = bool_at(body, "/docker/v1Enabled", "docker.v1Enabled", Some(false))?;
+        let path_enabled = bool_at(
+            body,
+            "/docker/pathEnabled",
+            "docker.pathEnabled",
+            Some(true),
+        )?;
+        let http_port = port_at(body, "/docker/httpPort", "docker.httpPort")?;
+        if http_port.is_some() {
+            return Err(CoreError::invalid(
+                "docker.httpPort",
+                "per-repository ports are not supported yet; leave httpPort unset and use path \
+                 routing: docker push HOST:8081/<repository>/<image>:<tag>",
+            ));
+        }
+        if port_at(body, "/docker/httpsPort", "docker.httpsPort")?.is_some() {
+            return Err(CoreError::invalid(
+                "docker.httpsPort",
+                "HTTPS connectors are not supported; terminate TLS in a reverse proxy",
+            ));
+        }
+        if body
+            .pointer("/docker/subdomain")
+            .is_some_and(|v| !v.is_null())
+        {
+            return Err(CoreError::invalid(
+                "docker.subdomain",
+                "subdomain routing is not supported",
+            ));
+        }
+        Ok(RepositorySpec {
+            name,
+            online,
+            attributes: json!({
+                "storage": {
+                    "blobStoreName": blob_store,
+                    "strictContentTypeValidation": strict,
+                    "writePolicy": policy,
+                    "latestPolicy": latest,
+                },
+                "docker": {
+                    "v1Enabled": v1,
+                    "forceBasicAuth": force_basic,
+                    "httpPort": Value::Null,
+                    "httpsPort": Value::Null,
+                    "subdomain": Value::Null,
+                    "pathEnabled": path_enabled,
+                },
+                "cleanup": body.get("cleanup").cloned().unwrap_or(Value::Null),
+                "component": body.get("component").cloned().unwrap_or(json!({"proprietaryComponents": false})),
+            }),
+            blob_store,
+        })
+    }
+
+    async fn handle(
+        &self,
+        ctx: ContentContext,
+        req: HttpRequest,
+        body: web::Payload,
+    ) -> Result<HttpResponse> {
+        let route = match parse(&ctx.path) {
+            Ok(r) => r,
+            Err(e) => return Ok(error_response(&e)),
+        };
+        let method = req.method().clone();
+        let result = match (route, method) {
+            (Route::Blob(_, digest), Method::GET | Method::HEAD) => {
+                blobs::get(&ctx, &req, &digest).await
+            }
+            (Route::Blob(_, digest), Method::DELETE) => blobs::delete(&ctx, &digest).await,
+            (Route::StartUpload(image), Method::POST) => {
+                blobs::start_upload(&ctx, &req, &image, body).await
+            }
+            (Route::Upload(image, id), Method::PATCH) => {
+                blobs::patch_upload(&ctx, &req, &image, &id, body).await
+            }
+            (Route::Upload(image, id), Method::PUT) => {
+                blobs::finish_upload(&ctx, &req, &image, &id, body).await
+            }
+            (Route::Upload(image, id), Method::GET) => {
+                blobs::upload_status(&ctx, &image, &id).await
+            }
+            (Route::Upload(_, id), Method::DELETE) => blobs::cancel_upload(&ctx, &id).await,
+            (Route::Manifest(image, r), Method::GET | Method::HEAD) => {
+                manifests::get(&ctx, &req, &image, &r).await
+            }
+            (Route::Manifest(image, r), Method::PUT) => {
+                manifests::put(&ctx, &req, &image, &r, body).await
+            }
+            (Route::Manifest(image, r), Method::DELETE) => {
+                manifests::delete(&ctx, &image, &r).await
+            }
+            (Route::Tags(image), Method::GET) => manifests::tags(&ctx, &req, &image).await,
+            (_, m) => Err(Failure::Registry(RegistryError::new(
+                ErrorCode::Unsupported,
+                format!("{m} is not supported on this endpoint"),
+            ))),
+        };
+        Ok(result.unwrap_or_else(Failure::into_response))
+    }
+}

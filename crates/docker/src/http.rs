@@ -1,0 +1,83 @@
+//! Distribution API responses shared by every docker format and the server's `/v2` routing.
+
+use crate::errors::{ErrorCode, RegistryError};
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use stowage_core::CoreError;
+
+/// Header every Distribution API response carries.
+pub const API_VERSION: (&str, &str) = ("Docker-Distribution-Api-Version", "registry/2.0");
+
+/// The HTTP response for a registry error: the spec's JSON body and status.
+pub fn error_response(e: &RegistryError) -> HttpResponse {
+    HttpResponse::build(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST))
+        .insert_header(API_VERSION)
+        .json(e.body())
+}
+
+/// What a registry operation fails with: a registry error, or a core error to translate.
+#[derive(Debug)]
+pub enum Failure {
+    /// Already in the spec's terms.
+    Registry(RegistryError),
+    /// From the core (storage, catalogue, permissions).
+    Core(CoreError),
+}
+
+impl From<RegistryError> for Failure {
+    fn from(e: RegistryError) -> Self {
+        Self::Registry(e)
+    }
+}
+
+impl From<CoreError> for Failure {
+    fn from(e: CoreError) -> Self {
+        Self::Core(e)
+    }
+}
+
+/// Result of a registry operation.
+pub type RegistryResult = Result<HttpResponse, Failure>;
+
+/// Translates a core error into the spec's terms (`None`: a server fault, answered 500).
+pub fn registry_error(e: &CoreError) -> Option<RegistryError> {
+    let (code, detail) = match e {
+        CoreError::DigestMismatch { .. } => (ErrorCode::DigestInvalid, e.to_string()),
+        CoreError::Unauthenticated => (ErrorCode::Unauthorized, e.to_string()),
+        CoreError::Forbidden(m) | CoreError::Conflict(m) => (ErrorCode::Denied, m.clone()),
+        CoreError::Interrupted(m) => (ErrorCode::BlobUploadInvalid, m.clone()),
+        CoreError::Invalid { .. } => (ErrorCode::NameInvalid, e.to_string()),
+        CoreError::NotFound(m) => (ErrorCode::NameUnknown, format!("{m} not found")),
+        _ => return None,
+    };
+    Some(RegistryError::new(code, detail))
+}
+
+impl Failure {
+    /// The response to send.
+    pub fn into_response(self) -> HttpResponse {
+        match self {
+            Failure::Registry(e) => error_response(&e),
+            Failure::Core(e) => match registry_error(&e) {
+                Some(r) => error_response(&r),
+                None => {
+                    tracing::error!(error = %chain(&e), "registry request failed");
+                    HttpResponse::InternalServerError()
+                        .insert_header(API_VERSION)
+                        .body("internal error; see the server log\n")
+                }
+            },
+        }
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}

@@ -106,6 +106,12 @@ pub trait Recipe: Send + Sync + 'static {
     /// Validates a Nexus `…RepositoryApiRequest` body, naming the bad field on error.
     fn parse_request(&self, body: &serde_json::Value) -> Result<RepositorySpec>;
 
+    /// The HTTP port a repository with these attributes wants its own listener on (docker's
+    /// `httpPort`); the server opens and closes it. Most formats have none.
+    fn connector_port(&self, _attributes: &serde_json::Value) -> Option<u16> {
+        None
+    }
+
     /// Serves a request to a repository's content. The server has already checked the
     /// privilege for the request method ([`action_for_method`]); finer checks are the format's.
     async fn handle(

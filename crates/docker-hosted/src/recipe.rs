@@ -90,13 +90,6 @@ impl Recipe for DockerHostedRecipe {
             Some(true),
         )?;
         let http_port = port_at(body, "/docker/httpPort", "docker.httpPort")?;
-        if http_port.is_some() {
-            return Err(CoreError::invalid(
-                "docker.httpPort",
-                "per-repository ports are not supported yet; leave httpPort unset and use path \
-                 routing: docker push HOST:8081/<repository>/<image>:<tag>",
-            ));
-        }
         if port_at(body, "/docker/httpsPort", "docker.httpsPort")?.is_some() {
             return Err(CoreError::invalid(
                 "docker.httpsPort",
@@ -125,7 +118,7 @@ impl Recipe for DockerHostedRecipe {
                 "docker": {
                     "v1Enabled": v1,
                     "forceBasicAuth": force_basic,
-                    "httpPort": Value::Null,
+                    "httpPort": http_port,
                     "httpsPort": Value::Null,
                     "subdomain": Value::Null,
                     "pathEnabled": path_enabled,
@@ -135,6 +128,13 @@ impl Recipe for DockerHostedRecipe {
             }),
             blob_store,
         })
+    }
+
+    fn connector_port(&self, attributes: &Value) -> Option<u16> {
+        attributes
+            .pointer("/docker/httpPort")
+            .and_then(Value::as_u64)
+            .and_then(|p| u16::try_from(p).ok())
     }
 
     async fn handle(

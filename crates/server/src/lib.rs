@@ -2,6 +2,7 @@
 //! the wiring of format crates into the core.
 
 pub mod auth;
+pub mod connectors;
 pub mod content;
 pub mod error;
 pub mod recipes;

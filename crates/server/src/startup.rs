@@ -55,8 +55,10 @@ impl Application {
             services,
             authenticator: Authenticator::new(catalogue),
             recipes: Recipes::all(),
+            connectors: Default::default(),
             started: std::time::Instant::now(),
         });
+        open_connectors(&state).await?;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -94,6 +96,25 @@ impl Application {
         self.state.services.catalogue.close().await;
         result
     }
+}
+
+/// Opens the listener of every repository that has its own port. One that cannot be bound is
+/// logged and skipped, so a taken port does not keep the whole server down.
+async fn open_connectors(state: &web::Data<AppState>) -> Result<()> {
+    let ip = state.services.config.listen_addr().ip();
+    for repo in state.services.catalogue.list_repositories().await? {
+        let Some(port) = state
+            .recipes
+            .get(&repo.format, repo.kind)
+            .and_then(|r| r.connector_port(&repo.attributes))
+        else {
+            continue;
+        };
+        if let Err(e) = state.connectors.open(state, &repo.name, ip, port) {
+            tracing::error!(repo = %repo.name, port, error = %e, "repository port not opened");
+        }
+    }
+    Ok(())
 }
 
 /// Creates the `default` file blob store on first start, opens every configured store and

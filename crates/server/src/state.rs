@@ -13,6 +13,8 @@ pub struct AppState {
     pub authenticator: Authenticator,
     /// Format recipes.
     pub recipes: Recipes,
+    /// Per-repository listeners.
+    pub connectors: crate::connectors::Connectors,
     /// Process start, for uptime.
     pub started: std::time::Instant,
 }

@@ -2,7 +2,7 @@
 //! path-routed Distribution API under `/v2/<name>/…` ([`v2`]), and the HTML browse listing at `/service/rest/repository/browse/<name>/<dir>/`.
 
 mod browse;
-mod v2;
+pub(crate) mod v2;
 
 use crate::auth::Caller;
 use crate::error::ContentError;

@@ -110,11 +110,65 @@ async fn dispatch(
     caller: Result<Caller, RestError>,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
+    let (repo_name, _) = path.into_inner();
+    let tail = raw_tail(&req, "/v2", &repo_name).to_owned();
+    let mount = format!("/v2/{repo_name}");
+    serve(req, body, state, caller, &repo_name, tail, mount, true).await
+}
+
+/// `/v2/<tail>` on repository `repo`'s own port (see `crate::connectors`).
+pub async fn serve_on_port(
+    req: HttpRequest,
+    body: web::Payload,
+    state: State,
+    caller: Result<Caller, RestError>,
+    repo: web::Data<PortRepository>,
+) -> HttpResponse {
+    let tail = req
+        .uri()
+        .path()
+        .strip_prefix("/v2/")
+        .unwrap_or("")
+        .to_owned();
+    serve(
+        req,
+        body,
+        state,
+        caller,
+        &repo.0,
+        tail,
+        "/v2".to_owned(),
+        false,
+    )
+    .await
+}
+
+/// The repository a per-repository listener serves.
+pub struct PortRepository(pub String);
+
+/// The version check on a repository's own port.
+pub async fn version_on_port(caller: Result<Caller, RestError>) -> HttpResponse {
+    version(caller).await
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one request's parts, passed through once"
+)]
+async fn serve(
+    req: HttpRequest,
+    body: web::Payload,
+    state: State,
+    caller: Result<Caller, RestError>,
+    repo_name: &str,
+    tail: String,
+    mount: String,
+    path_routed: bool,
+) -> HttpResponse {
     let Ok(caller) = caller else {
         return unauthorized();
     };
-    let (repo_name, _) = path.into_inner();
-    let repository = match state.services.catalogue.find_repository(&repo_name).await {
+    let repository = match state.services.catalogue.find_repository(repo_name).await {
         Ok(Some(r)) if r.format == "docker" => r,
         Ok(_) => {
             return error_response(&RegistryError::new(
@@ -126,11 +180,12 @@ async fn dispatch(
         }
         Err(e) => return failure(e),
     };
-    if repository
-        .attributes
-        .pointer("/docker/pathEnabled")
-        .and_then(|v| v.as_bool())
-        == Some(false)
+    if path_routed
+        && repository
+            .attributes
+            .pointer("/docker/pathEnabled")
+            .and_then(|v| v.as_bool())
+            == Some(false)
     {
         return error_response(&RegistryError::new(
             ErrorCode::NameUnknown,
@@ -150,8 +205,8 @@ async fn dispatch(
         )));
     };
     let ctx = ContentContext {
-        path: raw_tail(&req, "/v2", &repo_name).to_owned(),
-        mount: format!("/v2/{repo_name}"),
+        path: tail,
+        mount,
         repository,
         principal: caller.0,
         client_ip: req.peer_addr().map(|a| a.ip().to_string()),

@@ -78,6 +78,7 @@ async fn get_one(
 async fn delete(state: State, caller: Caller, name: web::Path<String>) -> RestResult<HttpResponse> {
     caller.require(Permission::AdminWrite)?;
     state.services.catalogue.delete_repository(&name).await?;
+    state.connectors.close(&name).await;
     tracing::info!(repo = %name, "repository deleted");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -116,9 +117,54 @@ async fn create(
         attributes: spec.attributes,
         created_at: 0,
     };
-    state.services.catalogue.create_repository(&repo).await?;
+    // Checked before a port is claimed: listeners are keyed by repository name, so a
+    // duplicate must not touch the existing repository's listener.
+    if state
+        .services
+        .catalogue
+        .find_repository(&repo.name)
+        .await?
+        .is_some()
+    {
+        return Err(CoreError::invalid(
+            "name",
+            format!("a repository named '{}' already exists", repo.name),
+        )
+        .into());
+    }
+    let port = recipe.connector_port(&repo.attributes);
+    if let Some(port) = port {
+        claim_port(&state, port, &repo.name).await?;
+    }
+    if let Err(e) = state.services.catalogue.create_repository(&repo).await {
+        if port.is_some() {
+            state.connectors.close(&repo.name).await;
+        }
+        return Err(e.into());
+    }
     tracing::info!(repo = %repo.name, format = %format, kind = %kind, "repository created");
     Ok(HttpResponse::Created().finish())
+}
+
+/// Opens `port` for repository `name`, unless another repository already has it or it cannot
+/// be bound (400 naming `docker.httpPort` either way).
+async fn claim_port(state: &State, port: u16, name: &str) -> Result<(), CoreError> {
+    for other in state.services.catalogue.list_repositories().await? {
+        let taken = other.name != name
+            && state
+                .recipes
+                .get(&other.format, other.kind)
+                .and_then(|r| r.connector_port(&other.attributes))
+                == Some(port);
+        if taken {
+            return Err(CoreError::invalid(
+                "docker.httpPort",
+                format!("port {port} is already used by repository '{}'", other.name),
+            ));
+        }
+    }
+    let ip = state.services.config.listen_addr().ip();
+    state.connectors.open(state, name, ip, port)
 }
 
 async fn typed_repository(
@@ -181,9 +227,28 @@ async fn update(
         )
         .into());
     }
+    let old_port = recipe.connector_port(&repo.attributes);
+    let new_port = recipe.connector_port(&spec.attributes);
+    if let Some(port) = new_port.filter(|p| Some(*p) != old_port) {
+        claim_port(&state, port, &repo.name).await?;
+    }
     repo.online = spec.online;
     repo.attributes = spec.attributes;
-    state.services.catalogue.update_repository(&repo).await?;
+    if let Err(e) = state.services.catalogue.update_repository(&repo).await {
+        // Put the listener back as it was.
+        match old_port {
+            Some(p) if new_port != old_port => {
+                let ip = state.services.config.listen_addr().ip();
+                let _ = state.connectors.open(&state, &repo.name, ip, p);
+            }
+            None if new_port.is_some() => state.connectors.close(&repo.name).await,
+            _ => {}
+        }
+        return Err(e.into());
+    }
+    if new_port.is_none() && old_port.is_some() {
+        state.connectors.close(&repo.name).await;
+    }
     tracing::info!(repo = %repo.name, "repository updated");
     Ok(HttpResponse::NoContent().finish())
 }

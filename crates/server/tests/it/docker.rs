@@ -12,7 +12,165 @@ both_backends!(
     upload_errors_and_chunk_order,
     manifest_errors_and_write_policy,
     docker_repository_requests_are_validated,
+    own_port_opens_moves_and_closes,
 );
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn docker_body(name: &str, port: Option<u16>) -> Value {
+    json!({
+        "name": name, "online": true,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "ALLOW"},
+        "docker": {"v1Enabled": false, "forceBasicAuth": true, "httpPort": port}
+    })
+}
+
+async fn port_answers(app: &TestApp, port: u16) -> bool {
+    app.client
+        .get(format!("http://127.0.0.1:{port}/v2/"))
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .map(|r| r.status() == 200)
+        .unwrap_or(false)
+}
+
+async fn own_port_opens_moves_and_closes(app: TestApp) {
+    let port = free_port();
+    let r = app
+        .post_json(
+            "/service/rest/v1/repositories/docker/hosted",
+            &docker_body("ported", Some(port)),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    assert!(port_answers(&app, port).await, "the port opens at once");
+    let on_port = |method: Method, path: &str| {
+        app.client
+            .request(method, format!("http://127.0.0.1:{port}{path}"))
+            .basic_auth("admin", Some(ADMIN_PASSWORD))
+    };
+    let r = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/v2/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let data = b"layer on its own port".to_vec();
+    let d = digest(&data);
+    let r = on_port(Method::POST, "/v2/team/img/blobs/uploads/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let loc = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(loc.starts_with("/v2/team/img/blobs/uploads/"), "{loc}");
+    let r = on_port(Method::PATCH, &loc)
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let r = on_port(Method::PUT, &format!("{loc}?digest={d}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let c = push_blob(&app, "ported", "team/img", b"{}").await;
+    let m = image_manifest(&c, 2, &d, data.len());
+    let r = on_port(Method::PUT, "/v2/team/img/manifests/v1")
+        .header(CONTENT_TYPE, OCI_MANIFEST)
+        .body(m.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // The same content through path routing on the main port.
+    let got = app
+        .get("/v2/ported/team/img/manifests/v1")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(got.as_ref(), m.as_slice());
+
+    // A port another repository has, or one in use elsewhere, is refused and nothing is saved.
+    let r = app
+        .post_json(
+            "/service/rest/v1/repositories/docker/hosted",
+            &docker_body("second", Some(port)),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v[0]["id"], "PARAMETER docker.httpPort");
+    assert!(v[0]["message"].as_str().unwrap().contains("ported"));
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port();
+    let r = app
+        .post_json(
+            "/service/rest/v1/repositories/docker/hosted",
+            &docker_body("second", Some(busy_port)),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        app.get("/service/rest/v1/repositories/second")
+            .await
+            .status(),
+        404
+    );
+    // A duplicate name leaves the existing repository's port alone.
+    let r = app
+        .post_json(
+            "/service/rest/v1/repositories/docker/hosted",
+            &docker_body("ported", None),
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(port_answers(&app, port).await);
+
+    // Moving the port closes the old one and opens the new one.
+    let moved = free_port();
+    let r = app
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::PUT,
+            "/service/rest/v1/repositories/docker/hosted/ported",
+        )
+        .json(&docker_body("ported", Some(moved)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(port_answers(&app, moved).await);
+    assert!(!port_answers(&app, port).await, "the old port is closed");
+
+    // Deleting the repository closes its port.
+    let r = app
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::DELETE,
+            "/service/rest/v1/repositories/ported",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(
+        !port_answers(&app, moved).await,
+        "the port is closed with the repository"
+    );
+}
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -698,7 +856,6 @@ async fn docker_repository_requests_are_validated(app: TestApp) {
         ("/name", json!("UPPER"), "name"),
         ("/docker", json!(null), "docker"),
         ("/docker/httpPort", json!(70000), "docker.httpPort"),
-        ("/docker/httpPort", json!(8082), "docker.httpPort"),
         (
             "/docker/forceBasicAuth",
             json!("yes"),

@@ -1,0 +1,89 @@
+//! Per-repository HTTP connectors: a docker repository with `httpPort` gets its own listener
+//! serving the Distribution API at `/v2/`, opened when the repository is created (or its port
+//! changes) and closed when it is deleted, without a restart.
+//!
+//! A port is bound before the repository is saved, so a port already in use is refused with a
+//! 400 and nothing is stored.
+
+use crate::content::v2::{PortRepository, serve_on_port, version_on_port};
+use crate::state::AppState;
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::sync::Mutex;
+use stowage_core::CoreError;
+
+/// The open connectors, by repository name.
+#[derive(Default)]
+pub struct Connectors {
+    open: Mutex<HashMap<String, (u16, ServerHandle)>>,
+}
+
+impl Connectors {
+    /// The port repository `name` listens on, if any.
+    pub fn port_of(&self, name: &str) -> Option<u16> {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.get(name).map(|(p, _)| *p)
+    }
+
+    /// Binds `port` for repository `name` (replacing any listener it had). Fails with a 400-style
+    /// error naming `docker.httpPort` when the port cannot be bound.
+    pub fn open(
+        &self,
+        state: &web::Data<AppState>,
+        name: &str,
+        ip: IpAddr,
+        port: u16,
+    ) -> Result<(), CoreError> {
+        if self.port_of(name) == Some(port) {
+            return Ok(());
+        }
+        let listener = TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
+            CoreError::invalid(
+                "docker.httpPort",
+                format!("port {port} cannot be opened ({e}); choose a free port"),
+            )
+        })?;
+        let app_state = state.clone();
+        let repo = web::Data::new(PortRepository(name.to_owned()));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(repo.clone())
+                .route("/v2", web::get().to(version_on_port))
+                .route("/v2/", web::get().to(version_on_port))
+                .route("/v2/{tail:.*}", web::route().to(serve_on_port))
+        })
+        .workers(2)
+        .shutdown_timeout(5)
+        .disable_signals()
+        .listen(listener)
+        .map_err(|e| CoreError::Internal(format!("listener on port {port}: {e}")))?
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        tracing::info!(repo = %name, port, "docker connector open");
+        let old = {
+            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            open.insert(name.to_owned(), (port, handle))
+        };
+        if let Some((_, old)) = old {
+            tokio::spawn(async move { old.stop(true).await });
+        }
+        Ok(())
+    }
+
+    /// Closes repository `name`'s listener, if it has one.
+    pub async fn close(&self, name: &str) {
+        let old = {
+            let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            open.remove(name)
+        };
+        if let Some((port, handle)) = old {
+            // Stops accepting at once; requests in flight get up to 5 s to finish.
+            handle.stop(true).await;
+            tracing::info!(repo = %name, port, "docker connector closed");
+        }
+    }
+}

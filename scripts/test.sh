@@ -9,7 +9,7 @@
 # Environment it honours:
 #   STOWAGE_TEST_PG_URL  PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/postgres)
 # Environment it sets for the tests:
-#   STOWAGE_TEST_PG_URL, STOWAGE_TEST_S3_ENDPOINT, STOWAGE_TEST_S3_BUCKET
+#   STOWAGE_TEST_PG_URL, STOWAGE_TEST_S3_ENDPOINT, STOWAGE_TEST_S3_BUCKET, STOWAGE_TEST_DOCKER_HOST
 set -euo pipefail
 
 # The Nexus client's generated method names change between releases; tests/compat/nexus_client.py
@@ -58,6 +58,8 @@ command -v python3 >/dev/null 2>&1 || apt_missing+=(python3)
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
     apt_missing+=(python3-pip)
 fi
+command -v skopeo >/dev/null 2>&1 || apt_missing+=(skopeo)
+command -v dockerd >/dev/null 2>&1 || apt_missing+=(docker.io)
 if ! command -v pg_isready >/dev/null 2>&1; then
     apt_missing+=(postgresql-client)
 fi
@@ -143,6 +145,10 @@ moto_pid=""
 step_pid=""
 cleanup() {
     local status=$?
+    if [[ -n "${dockerd_pid:-}" ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
+        kill "$dockerd_pid" 2>/dev/null || true
+        wait "$dockerd_pid" 2>/dev/null || true
+    fi
     if [[ -n "$moto_pid" ]] && kill -0 "$moto_pid" 2>/dev/null; then
         kill "$moto_pid" 2>/dev/null || true
         wait "$moto_pid" 2>/dev/null || true
@@ -194,6 +200,28 @@ curl -fsS -o /dev/null -X PUT "http://127.0.0.1:$moto_port/$S3_BUCKET" \
 export STOWAGE_TEST_S3_ENDPOINT="http://127.0.0.1:$moto_port"
 export STOWAGE_TEST_S3_BUCKET="$S3_BUCKET"
 echo "moto_server (pid $moto_pid): STOWAGE_TEST_S3_ENDPOINT=$STOWAGE_TEST_S3_ENDPOINT STOWAGE_TEST_S3_BUCKET=$STOWAGE_TEST_S3_BUCKET"
+
+# ---------------------------------------------------------------------------------------------
+banner "Docker daemon (for the docker CLI tests)"
+
+# No container networking is needed (nothing is run, only pushed and pulled), so the daemon runs
+# without iptables or a bridge, on vfs, with every path inside the work directory.
+docker_dir="$work_dir/docker"
+mkdir -p "$docker_dir"
+dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+    --data-root "$docker_dir/root" --exec-root "$docker_dir/exec" --pidfile "$docker_dir/dockerd.pid" \
+    --host "unix://$docker_dir/docker.sock" >"$docker_dir/dockerd.log" 2>&1 </dev/null &
+dockerd_pid=$!
+docker_answers() {
+    kill -0 "$dockerd_pid" 2>/dev/null || return 0 # dead: stop waiting, checked below
+    DOCKER_HOST="unix://$docker_dir/docker.sock" docker version >/dev/null 2>&1
+}
+if ! wait_for 60 docker_answers || ! kill -0 "$dockerd_pid" 2>/dev/null; then
+    tail -n 30 "$docker_dir/dockerd.log" >&2 || true
+    die "dockerd did not start within 60 s"
+fi
+export STOWAGE_TEST_DOCKER_HOST="unix://$docker_dir/docker.sock"
+echo "dockerd (pid $dockerd_pid): STOWAGE_TEST_DOCKER_HOST=$STOWAGE_TEST_DOCKER_HOST"
 
 # ---------------------------------------------------------------------------------------------
 banner "cargo fmt --all --check"

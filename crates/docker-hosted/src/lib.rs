@@ -10,7 +10,6 @@
 mod blobs;
 mod manifests;
 mod recipe;
-mod route;
 
 pub use recipe::DockerHostedRecipe;
 

@@ -1,7 +1,6 @@
 //! `docker-hosted`: validates Nexus's `DockerHostedRepositoryApiRequest` and serves the
 //! Distribution API.
 
-use crate::route::{Route, parse};
 use crate::{blobs, manifests};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -11,6 +10,7 @@ use stowage_core::model::{RepoKind, WritePolicy};
 use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{Failure, error_response};
+use stowage_docker::route::{Route, parse};
 
 /// `docker-hosted`.
 pub struct DockerHostedRecipe;

@@ -10,6 +10,7 @@ pub mod http;
 pub mod manifest;
 pub mod media_types;
 pub mod reference;
+pub mod route;
 pub mod upload;
 
 pub use errors::{ErrorCode, RegistryError};

@@ -7,15 +7,17 @@ use crate::error::RestError;
 use crate::state::State;
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use base64::Engine;
 use std::future::Future;
 use std::pin::Pin;
 use stowage_core::CoreError;
 use stowage_core::security::{Permission, Principal};
 
-/// The caller of a request: `None` when no credentials were sent. Wrong credentials fail the
-/// request with 401 before any handler runs.
+/// The caller of a request: `None` when no credentials were sent. Basic credentials are checked
+/// by the [`Authenticator`](stowage_core::security::Authenticator); a docker Bearer token by its
+/// signature, its claims then being left in the request's extensions for the scope check. Wrong
+/// credentials fail the request with 401 before any handler runs.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Option<Principal>);
 
@@ -53,6 +55,15 @@ pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     Some((user.to_owned(), pass.to_owned()))
 }
 
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
 impl FromRequest for Caller {
     type Error = RestError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -60,6 +71,15 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
+            if let Some(token) = bearer_token(&req) {
+                let state = req
+                    .app_data::<State>()
+                    .ok_or_else(|| RestError(CoreError::Internal("state missing".into())))?;
+                let claims = state.tokens.verify(token).map_err(RestError)?;
+                let principal = claims.principal();
+                req.extensions_mut().insert(claims);
+                return Ok(Caller(Some(principal)));
+            }
             let Some((user, pass)) = basic_credentials(&req) else {
                 if req.headers().contains_key(header::AUTHORIZATION) {
                     return Err(RestError(CoreError::Unauthenticated));

@@ -5,7 +5,7 @@
 //! A port is bound before the repository is saved, so a port already in use is refused with a
 //! 400 and nothing is stored.
 
-use crate::content::v2::{PortRepository, serve_on_port, version_on_port};
+use crate::content::v2::{PortRepository, configure_port};
 use crate::state::AppState;
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
@@ -51,9 +51,7 @@ impl Connectors {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(repo.clone())
-                .route("/v2", web::get().to(version_on_port))
-                .route("/v2/", web::get().to(version_on_port))
-                .route("/v2/{tail:.*}", web::route().to(serve_on_port))
+                .configure(configure_port)
         })
         .workers(2)
         .shutdown_timeout(5)

@@ -51,7 +51,13 @@ impl Application {
             blob_stores,
             config,
         });
+        let token_key = catalogue
+            .setting_or_init("docker.token.key", || {
+                format!("{}{}", password::random_secret(), password::random_secret())
+            })
+            .await?;
         let state = web::Data::new(AppState {
+            tokens: stowage_core::security::tokens::TokenSigner::new(token_key.as_bytes()),
             services,
             authenticator: Authenticator::new(catalogue),
             recipes: Recipes::all(),

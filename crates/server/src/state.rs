@@ -13,6 +13,8 @@ pub struct AppState {
     pub authenticator: Authenticator,
     /// Format recipes.
     pub recipes: Recipes,
+    /// Signs and checks docker Bearer tokens.
+    pub tokens: stowage_core::security::tokens::TokenSigner,
     /// Per-repository listeners.
     pub connectors: crate::connectors::Connectors,
     /// Process start, for uptime.

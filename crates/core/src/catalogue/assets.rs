@@ -212,7 +212,7 @@ impl Catalogue {
         ))
         .bind(repo_id)
         .bind(path)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .as_ref()
         .map(asset_from_row)
@@ -227,7 +227,7 @@ impl Catalogue {
             " FROM assets WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .as_ref()
         .map(asset_from_row)
@@ -240,7 +240,7 @@ impl Catalogue {
         sqlx::query("UPDATE assets SET last_downloaded = $1 WHERE id = $2")
             .bind(now_millis())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(())
     }
@@ -285,7 +285,7 @@ impl Catalogue {
         .bind(repo_id)
         .bind(after.unwrap_or(""))
         .bind(limit + 1)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut items = rows
             .iter()
@@ -309,7 +309,7 @@ impl Catalogue {
         .bind(repo_id)
         .bind(prefix.chars().count() as i64)
         .bind(prefix)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(asset_from_row)
@@ -330,7 +330,7 @@ impl Catalogue {
         .bind(repo_id)
         .bind(after.unwrap_or(""))
         .bind(limit + 1)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         let mut components = rows
             .iter()
@@ -354,7 +354,7 @@ impl Catalogue {
             "SELECT id, repository_id, grp, name, version, created_at FROM components WHERE id = $1",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .as_ref()
         .map(component_from_row)
@@ -386,7 +386,7 @@ impl Catalogue {
             "SELECT DISTINCT name FROM components WHERE repository_id = $1 ORDER BY name",
         )
         .bind(repo_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?;
         rows.iter().map(|r| Ok(r.try_get("name")?)).collect()
     }
@@ -398,7 +398,7 @@ impl Catalogue {
             " FROM assets WHERE component_id = $1 ORDER BY path"
         ))
         .bind(component_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(asset_from_row)

@@ -15,7 +15,7 @@ impl Catalogue {
         .bind(&rec.kind)
         .bind(rec.attributes.to_string())
         .bind(now_millis())
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(|e| {
             if super::is_unique_violation(&e) {
@@ -33,7 +33,7 @@ impl Catalogue {
     /// All blob stores, by name.
     pub async fn list_blob_stores(&self) -> Result<Vec<BlobStoreRecord>> {
         let rows = sqlx::query("SELECT name, kind, attributes FROM blob_stores ORDER BY name")
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.conn().await?)
             .await?;
         rows.into_iter()
             .map(|r| {
@@ -55,7 +55,7 @@ impl Catalogue {
             "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM blobs WHERE blob_store = $1",
         )
         .bind(name)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok((r.try_get("n")?, r.try_get("bytes")?))
     }
@@ -64,7 +64,7 @@ impl Catalogue {
     pub async fn blob_store_in_use(&self, name: &str) -> Result<bool> {
         let r = sqlx::query("SELECT COUNT(*) AS n FROM repositories WHERE blob_store = $1")
             .bind(name)
-            .fetch_one(&self.pool)
+            .fetch_one(&mut *self.conn().await?)
             .await?;
         Ok(r.try_get::<i64, _>("n")? > 0)
     }

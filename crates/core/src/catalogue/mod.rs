@@ -10,15 +10,17 @@
 mod assets;
 mod blob_stores;
 mod repositories;
+mod settings;
 mod uploads;
 mod users;
 
 pub use assets::{AssetPage, ComponentWithAssets};
 pub use uploads::UploadSession;
 
-use crate::Result;
+use crate::{CoreError, Result};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor};
 use std::time::Duration;
 
 /// Which database the catalogue runs on.
@@ -35,6 +37,8 @@ pub enum Backend {
 pub struct Catalogue {
     pool: AnyPool,
     backend: Backend,
+    /// The runtime that owns every pooled connection (see [`Catalogue::conn`]).
+    runtime: tokio::runtime::Handle,
 }
 
 impl Catalogue {
@@ -72,7 +76,11 @@ impl Catalogue {
                     .await?
             }
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            runtime: tokio::runtime::Handle::current(),
+        })
     }
 
     /// The database in use.
@@ -82,19 +90,39 @@ impl Catalogue {
 
     /// Checks the database answers (for the status endpoints).
     pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *self.conn().await?)
+            .await?;
         Ok(())
+    }
+
+    /// A pooled connection, acquired on the runtime that built the catalogue.
+    ///
+    /// actix runs each HTTP worker (and each per-repository listener's workers) on a runtime of
+    /// its own, and a PostgreSQL connection's socket belongs to the runtime that opened it: a
+    /// connection opened by a listener that is later closed would die with that listener's
+    /// runtime, failing whatever query next uses it. Acquiring here makes the long-lived
+    /// runtime open (and so own) every connection; any runtime may then use it.
+    pub(crate) async fn conn(&self) -> Result<PoolConnection<Any>> {
+        let pool = self.pool.clone();
+        self.runtime
+            .spawn(async move { pool.acquire().await })
+            .await
+            .map_err(|e| CoreError::Internal(format!("catalogue connection task: {e}")))?
+            .map_err(Into::into)
     }
 
     /// Begins a transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first cannot upgrade to a writer
     /// when another connection committed meanwhile, and fails with "database is locked"
     /// instead of waiting out the busy timeout.
-    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Any>> {
+        let conn = self.conn().await?;
+        let statement = match self.backend {
+            Backend::Sqlite => Some(sqlx::SqlSafeStr::into_sql_str("BEGIN IMMEDIATE")),
+            Backend::Postgres => None,
+        };
+        Ok(sqlx::Transaction::begin(conn, statement).await?)
     }
 
     /// Closes the pool.

@@ -60,7 +60,7 @@ impl Catalogue {
         .bind(&repo.blob_store)
         .bind(repo.attributes.to_string())
         .bind(repo.created_at)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(name_taken(&repo.name))?;
         Ok(repo)
@@ -73,7 +73,7 @@ impl Catalogue {
                 .bind(i64::from(repo.online))
                 .bind(repo.attributes.to_string())
                 .bind(&repo.id)
-                .execute(&self.pool)
+                .execute(&mut *self.conn().await?)
                 .await?;
         if done.rows_affected() == 0 {
             return Err(CoreError::NotFound(format!("repository '{}'", repo.name)));
@@ -89,7 +89,7 @@ impl Catalogue {
             " FROM repositories WHERE name = $1"
         ))
         .bind(name)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .as_ref()
         .map(from_row)
@@ -111,7 +111,7 @@ impl Catalogue {
             " FROM repositories WHERE id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .as_ref()
         .map(from_row)
@@ -126,7 +126,7 @@ impl Catalogue {
             repo_columns!(),
             " FROM repositories ORDER BY name"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(from_row)
@@ -165,7 +165,7 @@ impl Catalogue {
             "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM assets WHERE repository_id = $1",
         )
         .bind(id)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.conn().await?)
         .await?;
         Ok(r.try_get("bytes")?)
     }

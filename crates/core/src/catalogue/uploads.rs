@@ -38,7 +38,7 @@ impl Catalogue {
         .bind(i64::try_from(s.size).unwrap_or(i64::MAX))
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(())
     }
@@ -51,7 +51,7 @@ impl Catalogue {
         )
         .bind(id)
         .bind(repo_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?;
         row.map(|r| {
             Ok(UploadSession {
@@ -85,7 +85,7 @@ impl Catalogue {
         .bind(now_millis())
         .bind(id)
         .bind(i64::try_from(expected_size).unwrap_or(i64::MAX))
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -94,7 +94,7 @@ impl Catalogue {
     pub async fn delete_upload(&self, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM upload_sessions WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         Ok(done.rows_affected() == 1)
     }

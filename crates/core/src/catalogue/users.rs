@@ -41,7 +41,7 @@ impl Catalogue {
         .bind(serde_json::to_string(&u.roles).unwrap_or_else(|_| "[]".into()))
         .bind(&u.password_hash)
         .bind(now_millis())
-        .execute(&self.pool)
+        .execute(&mut *self.conn().await?)
         .await
         .map_err(|e| {
             if super::is_unique_violation(&e) {
@@ -61,7 +61,7 @@ impl Catalogue {
             " FROM users WHERE user_id = $1"
         ))
         .bind(user_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.conn().await?)
         .await?
         .as_ref()
         .map(from_row)
@@ -75,7 +75,7 @@ impl Catalogue {
             user_columns!(),
             " FROM users ORDER BY user_id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.conn().await?)
         .await?
         .iter()
         .map(from_row)
@@ -87,7 +87,7 @@ impl Catalogue {
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE user_id = $2")
             .bind(hash)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.conn().await?)
             .await?;
         if done.rows_affected() == 0 {
             return Err(CoreError::NotFound(format!("user '{user_id}'")));

@@ -6,6 +6,7 @@
 
 mod authenticator;
 pub mod password;
+pub mod tokens;
 
 pub use authenticator::Authenticator;
 

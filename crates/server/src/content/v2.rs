@@ -1,54 +1,191 @@
-//! The Distribution API on the main listener, path-routed: `/v2/<repository>/<image>/…` goes to
-//! docker repository `<repository>`, so `docker push host:8081/<repository>/<image>:<tag>`
-//! works without a port per repository. `GET /v2/` is the version check `docker login` uses.
+//! The Distribution API below `/v2/`, on the main listener (path-routed: `/v2/<repository>/<image>/…`
+//! goes to docker repository `<repository>`, so `docker push host:8081/<repository>/<image>`
+//! works without a port per repository) and on each repository's own port (see
+//! `crate::connectors`).
+//!
+//! Authentication: Basic credentials always work. A repository on its own port with
+//! `forceBasicAuth: false` challenges with Docker's token flow instead: `WWW-Authenticate:
+//! Bearer realm=".../v2/token",service="stowage",scope="repository:<image>:pull,push"`, and
+//! `/v2/token` issues short-lived signed tokens for the scopes the user's privileges allow.
 
-use crate::auth::Caller;
+use crate::auth::{Caller, basic_credentials};
 use crate::content::raw_tail;
 use crate::error::{BASIC_CHALLENGE, RestError};
 use crate::state::State;
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::{Method, header};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use serde_json::json;
 use std::collections::HashMap;
 use stowage_core::CoreError;
 use stowage_core::format::{ContentContext, action_for_method};
-use stowage_core::security::{Action, Permission};
+use stowage_core::model::Repository;
+use stowage_core::security::tokens::{Access, Claims, TOKEN_TTL_SECS};
+use stowage_core::security::{Action, Permission, Principal};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, error_response};
 
-/// Registers the `/v2` routes.
+/// The `service` of issued tokens.
+const SERVICE: &str = "stowage";
+
+/// Registers the path-routed `/v2` routes of the main listener.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/v2", web::get().to(version))
         .route("/v2/", web::get().to(version))
+        .route("/v2/token", web::get().to(token))
         .route("/v2/_catalog", web::get().to(catalog))
         .route("/v2/{repo}/{tail:.*}", web::route().to(dispatch));
 }
 
-/// 401 with the Basic challenge docker answers with credentials.
-fn unauthorized() -> HttpResponse {
+/// Registers the routes of a repository's own port.
+pub fn configure_port(cfg: &mut web::ServiceConfig) {
+    cfg.route("/v2", web::get().to(version_on_port))
+        .route("/v2/", web::get().to(version_on_port))
+        .route("/v2/token", web::get().to(token))
+        .route("/v2/{tail:.*}", web::route().to(serve_on_port));
+}
+
+/// The repository a per-repository listener serves.
+pub struct PortRepository(pub String);
+
+/// How a 401 asks for credentials.
+enum Challenge {
+    Basic,
+    Bearer { scope: Option<String> },
+}
+
+fn unauthorized(req: &HttpRequest, challenge: &Challenge) -> HttpResponse {
     let e = RegistryError::new(ErrorCode::Unauthorized, "sign in with docker login");
     let mut resp = error_response(&e);
-    resp.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static(BASIC_CHALLENGE),
-    );
+    let value = match challenge {
+        Challenge::Basic => BASIC_CHALLENGE.to_owned(),
+        Challenge::Bearer { scope } => {
+            let base = crate::rest::base_url(req);
+            let mut v = format!("Bearer realm=\"{base}/v2/token\",service=\"{SERVICE}\"");
+            if let Some(scope) = scope {
+                v.push_str(&format!(",scope=\"{scope}\""));
+            }
+            v
+        }
+    };
+    if let Ok(v) = header::HeaderValue::from_str(&value) {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
     resp
 }
 
-fn failure(e: CoreError) -> HttpResponse {
+fn failure(req: &HttpRequest, challenge: &Challenge, e: CoreError) -> HttpResponse {
     match e {
-        CoreError::Unauthenticated => unauthorized(),
+        CoreError::Unauthenticated => unauthorized(req, challenge),
         e => Failure::Core(e).into_response(),
     }
 }
 
-async fn version(caller: Result<Caller, RestError>) -> HttpResponse {
+/// Whether a repository on its own port uses the token flow.
+fn uses_tokens(repo: &Repository) -> bool {
+    repo.attributes
+        .pointer("/docker/forceBasicAuth")
+        .and_then(|v| v.as_bool())
+        == Some(false)
+}
+
+async fn version(req: HttpRequest, caller: Result<Caller, RestError>) -> HttpResponse {
     match caller {
         Ok(Caller(Some(_))) => HttpResponse::Ok()
             .insert_header(API_VERSION)
             .json(json!({})),
-        _ => unauthorized(),
+        _ => unauthorized(&req, &Challenge::Basic),
     }
+}
+
+async fn version_on_port(
+    req: HttpRequest,
+    state: State,
+    caller: Result<Caller, RestError>,
+    repo: web::Data<PortRepository>,
+) -> HttpResponse {
+    if let Ok(Caller(Some(_))) = caller {
+        return HttpResponse::Ok()
+            .insert_header(API_VERSION)
+            .json(json!({}));
+    }
+    let bearer = matches!(
+        state.services.catalogue.find_repository(&repo.0).await,
+        Ok(Some(r)) if uses_tokens(&r)
+    );
+    let challenge = if bearer {
+        Challenge::Bearer { scope: None }
+    } else {
+        Challenge::Basic
+    };
+    unauthorized(&req, &challenge)
+}
+
+/// The token action a request method needs.
+fn token_action(method: &Method) -> &'static str {
+    match *method {
+        Method::GET | Method::HEAD => "pull",
+        Method::DELETE => "delete",
+        _ => "push",
+    }
+}
+
+/// `GET /v2/token?service=…&scope=repository:<name>:<actions>…`: a token granting, of the
+/// requested actions, those the caller's privileges allow (Docker's token spec response).
+async fn token(
+    req: HttpRequest,
+    state: State,
+    caller: Result<Caller, RestError>,
+    port_repo: Option<web::Data<PortRepository>>,
+) -> HttpResponse {
+    let principal = match caller {
+        Ok(Caller(Some(p))) if basic_credentials(&req).is_some() => p,
+        _ => return unauthorized(&req, &Challenge::Basic),
+    };
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default();
+    let mut access = Vec::new();
+    for (_, scope) in pairs.iter().filter(|(k, _)| k == "scope") {
+        let Some(requested) = Access::parse_scope(scope).filter(|a| a.kind == "repository") else {
+            continue;
+        };
+        let repo_name = match &port_repo {
+            Some(r) => r.0.clone(),
+            None => requested.name.split('/').next().unwrap_or("").to_owned(),
+        };
+        let Ok(Some(repo)) = state.services.catalogue.find_repository(&repo_name).await else {
+            continue;
+        };
+        let granted: Vec<String> = requested
+            .actions
+            .iter()
+            .filter(|a| {
+                let action = match a.as_str() {
+                    "pull" => Action::Read,
+                    "push" => Action::Add,
+                    "delete" => Action::Delete,
+                    _ => return false,
+                };
+                principal.permits(&Permission::RepositoryView {
+                    format: &repo.format,
+                    repository: &repo.name,
+                    action,
+                })
+            })
+            .cloned()
+            .collect();
+        access.push(Access {
+            actions: granted,
+            ..requested
+        });
+    }
+    let (token, claims) = state.tokens.issue(&principal, SERVICE, access);
+    HttpResponse::Ok().insert_header(API_VERSION).json(json!({
+        "token": token,
+        "access_token": token,
+        "expires_in": TOKEN_TTL_SECS,
+        "issued_at": stowage_core::rfc3339(claims.iat * 1000),
+    }))
 }
 
 /// `GET /v2/_catalog`: `<repository>/<image>` for every tagged image the caller may browse,
@@ -59,29 +196,38 @@ async fn catalog(
     caller: Result<Caller, RestError>,
 ) -> HttpResponse {
     let Ok(Caller(Some(principal))) = caller else {
-        return unauthorized();
+        return unauthorized(&req, &Challenge::Basic);
     };
+    match catalog_names(&state, &principal).await {
+        Ok(names) => paged(&req, names),
+        Err(e) => failure(&req, &Challenge::Basic, e),
+    }
+}
+
+async fn catalog_names(state: &State, principal: &Principal) -> Result<Vec<String>, CoreError> {
     let catalogue = &state.services.catalogue;
     let mut names = Vec::new();
-    let repos = match catalogue.list_repositories().await {
-        Ok(r) => r,
-        Err(e) => return failure(e),
-    };
-    for repo in repos.iter().filter(|r| r.format == "docker") {
+    for repo in catalogue
+        .list_repositories()
+        .await?
+        .iter()
+        .filter(|r| r.format == "docker")
+    {
         let may = principal.permits(&Permission::RepositoryView {
             format: &repo.format,
             repository: &repo.name,
             action: Action::Browse,
         });
-        if !may {
-            continue;
-        }
-        match catalogue.component_names(&repo.id).await {
-            Ok(images) => names.extend(images.into_iter().map(|i| format!("{}/{i}", repo.name))),
-            Err(e) => return failure(e),
+        if may {
+            let images = catalogue.component_names(&repo.id).await?;
+            names.extend(images.into_iter().map(|i| format!("{}/{i}", repo.name)));
         }
     }
     names.sort();
+    Ok(names)
+}
+
+fn paged(req: &HttpRequest, names: Vec<String>) -> HttpResponse {
     let q = web::Query::<HashMap<String, String>>::from_query(req.query_string())
         .map(|q| q.into_inner())
         .unwrap_or_default();
@@ -113,11 +259,22 @@ async fn dispatch(
     let (repo_name, _) = path.into_inner();
     let tail = raw_tail(&req, "/v2", &repo_name).to_owned();
     let mount = format!("/v2/{repo_name}");
-    serve(req, body, state, caller, &repo_name, tail, mount, true).await
+    serve(
+        req,
+        body,
+        state,
+        caller,
+        Target {
+            repo_name: &repo_name,
+            tail,
+            mount,
+            path_routed: true,
+        },
+    )
+    .await
 }
 
-/// `/v2/<tail>` on repository `repo`'s own port (see `crate::connectors`).
-pub async fn serve_on_port(
+async fn serve_on_port(
     req: HttpRequest,
     body: web::Payload,
     state: State,
@@ -130,44 +287,31 @@ pub async fn serve_on_port(
         .strip_prefix("/v2/")
         .unwrap_or("")
         .to_owned();
-    serve(
-        req,
-        body,
-        state,
-        caller,
-        &repo.0,
+    let target = Target {
+        repo_name: &repo.0,
         tail,
-        "/v2".to_owned(),
-        false,
-    )
-    .await
+        mount: "/v2".to_owned(),
+        path_routed: false,
+    };
+    serve(req, body, state, caller, target).await
 }
 
-/// The repository a per-repository listener serves.
-pub struct PortRepository(pub String);
-
-/// The version check on a repository's own port.
-pub async fn version_on_port(caller: Result<Caller, RestError>) -> HttpResponse {
-    version(caller).await
+/// Where a `/v2` request goes.
+struct Target<'a> {
+    repo_name: &'a str,
+    tail: String,
+    mount: String,
+    path_routed: bool,
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one request's parts, passed through once"
-)]
 async fn serve(
     req: HttpRequest,
     body: web::Payload,
     state: State,
     caller: Result<Caller, RestError>,
-    repo_name: &str,
-    tail: String,
-    mount: String,
-    path_routed: bool,
+    target: Target<'_>,
 ) -> HttpResponse {
-    let Ok(caller) = caller else {
-        return unauthorized();
-    };
+    let repo_name = target.repo_name;
     let repository = match state.services.catalogue.find_repository(repo_name).await {
         Ok(Some(r)) if r.format == "docker" => r,
         Ok(_) => {
@@ -178,9 +322,30 @@ async fn serve(
                 ),
             ));
         }
-        Err(e) => return failure(e),
+        Err(e) => return failure(&req, &Challenge::Basic, e),
     };
-    if path_routed
+    // The name the client knows the image by, as token scopes name it.
+    let scope_name = stowage_docker::route::parse(&target.tail).ok().map(|r| {
+        if target.path_routed {
+            format!("{repo_name}/{}", r.image())
+        } else {
+            r.image().to_string()
+        }
+    });
+    let action = token_action(req.method());
+    let challenge = if !target.path_routed && uses_tokens(&repository) {
+        Challenge::Bearer {
+            scope: scope_name
+                .as_ref()
+                .map(|n| format!("repository:{n}:pull,push")),
+        }
+    } else {
+        Challenge::Basic
+    };
+    let Ok(caller) = caller else {
+        return unauthorized(&req, &challenge);
+    };
+    if target.path_routed
         && repository
             .attributes
             .pointer("/docker/pathEnabled")
@@ -194,34 +359,40 @@ async fn serve(
             ),
         ));
     }
+    // A token must carry the scope for this image and action, whatever the user's roles.
+    let token_ok = req
+        .extensions()
+        .get::<Claims>()
+        .is_none_or(|c| scope_name.as_ref().is_some_and(|n| c.allows(n, action)));
+    if !token_ok {
+        return unauthorized(&req, &challenge);
+    }
     let Some(recipe) = state
         .recipes
         .get(&repository.format, repository.kind)
         .cloned()
     else {
-        return failure(CoreError::Internal(format!(
-            "no recipe for docker-{}",
-            repository.kind.as_str()
-        )));
+        let e = CoreError::Internal(format!("no recipe for docker-{}", repository.kind.as_str()));
+        return failure(&req, &challenge, e);
     };
     let ctx = ContentContext {
-        path: tail,
-        mount,
+        path: target.tail,
+        mount: target.mount,
         repository,
         principal: caller.0,
         client_ip: req.peer_addr().map(|a| a.ip().to_string()),
         services: state.services.clone(),
     };
     if let Err(e) = ctx.require(action_for_method(req.method())) {
-        return failure(e);
+        return failure(&req, &challenge, e);
     }
     if !ctx.repository.online {
         return HttpResponse::ServiceUnavailable()
             .insert_header(API_VERSION)
             .body(format!("repository '{repo_name}' is offline\n"));
     }
-    match recipe.handle(ctx, req, body).await {
+    match recipe.handle(ctx, req.clone(), body).await {
         Ok(resp) => resp,
-        Err(e) => failure(e),
+        Err(e) => failure(&req, &challenge, e),
     }
 }

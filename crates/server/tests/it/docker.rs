@@ -13,7 +13,152 @@ both_backends!(
     manifest_errors_and_write_policy,
     docker_repository_requests_are_validated,
     own_port_opens_moves_and_closes,
+    token_flow_on_own_port,
 );
+
+async fn token_flow_on_own_port(app: TestApp) {
+    let port = free_port();
+    let mut body = docker_body("tok", Some(port));
+    body["docker"]["forceBasicAuth"] = false.into();
+    assert_eq!(
+        app.post_json("/service/rest/v1/repositories/docker/hosted", &body)
+            .await
+            .status(),
+        201
+    );
+    let base = format!("http://127.0.0.1:{port}");
+
+    // Challenges name the token realm, the service and the scope.
+    let r = app.client.get(format!("{base}/v2/")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let challenge = r.headers()["www-authenticate"].to_str().unwrap().to_owned();
+    assert_eq!(
+        challenge,
+        format!("Bearer realm=\"{base}/v2/token\",service=\"stowage\"")
+    );
+    let r = app
+        .client
+        .get(format!("{base}/v2/img/tags/list"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .ends_with(",scope=\"repository:img:pull,push\"")
+    );
+
+    // The token endpoint: Basic credentials in, Docker's token fields out.
+    let token_for = |user: &'static str, pass: &'static str, scope: &'static str| {
+        app.client
+            .get(format!("{base}/v2/token?service=stowage&scope={scope}"))
+            .basic_auth(user, Some(pass))
+            .send()
+    };
+    let r = token_for("admin", "wrong-password", "repository:img:pull,push")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = token_for("admin", ADMIN_PASSWORD, "repository:img:pull,push")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let t: Value = r.json().await.unwrap();
+    let token = t["token"].as_str().unwrap().to_owned();
+    assert_eq!(t["access_token"], t["token"]);
+    assert_eq!(t["expires_in"], 300);
+    assert!(t["issued_at"].as_str().unwrap().starts_with("20"));
+
+    // The token pushes and pulls.
+    let data = b"pushed with a token".to_vec();
+    let d = digest(&data);
+    let r = app
+        .client
+        .post(format!("{base}/v2/img/blobs/uploads/?digest={d}"))
+        .bearer_auth(&token)
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = app
+        .client
+        .get(format!("{base}/v2/img/blobs/{d}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.bytes().await.unwrap().as_ref(), data.as_slice());
+    // Not for another image, nor beyond its actions, nor when tampered with.
+    let r = app
+        .client
+        .get(format!("{base}/v2/other/blobs/{d}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let pull_only: Value = token_for("admin", ADMIN_PASSWORD, "repository:img:pull")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pull_only = pull_only["token"].as_str().unwrap().to_owned();
+    let r = app
+        .client
+        .post(format!("{base}/v2/img/blobs/uploads/"))
+        .bearer_auth(&pull_only)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .client
+        .get(format!("{base}/v2/img/blobs/{d}"))
+        .bearer_auth(&pull_only)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut tampered = token.clone();
+    tampered.push('x');
+    let r = app
+        .client
+        .get(format!("{base}/v2/img/blobs/{d}"))
+        .bearer_auth(&tampered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // A user without privileges gets a token that grants nothing.
+    app.create_user("nobody", "nobody-password", &[]).await;
+    let t: Value = token_for("nobody", "nobody-password", "repository:img:pull,push")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = app
+        .client
+        .get(format!("{base}/v2/img/blobs/{d}"))
+        .bearer_auth(t["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Basic still works.
+    let r = app
+        .client
+        .get(format!("{base}/v2/img/blobs/{d}"))
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -181,6 +181,27 @@ async fn docker_login_push_pull(app: TestApp) {
     let id = push_remove_pull(&config, &on_port, &local, &remote).await;
     assert_eq!(id, local_id, "same image id after push, rmi and pull");
 
+    // A repository on the token flow (forceBasicAuth false): docker login gets a Bearer token.
+    let token_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut body = json!({"name": "dt", "online": true,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "ALLOW"},
+        "docker": {"v1Enabled": false, "forceBasicAuth": false, "httpPort": token_port}});
+    assert_eq!(
+        app.post_json("/service/rest/v1/repositories/docker/hosted", &body)
+            .await
+            .status(),
+        201
+    );
+    let on_token_port = format!("127.0.0.1:{token_port}");
+    let tokened = format!("{on_token_port}/tok-{unique}:1");
+    let id = push_remove_pull(&config, &on_token_port, &local, &tokened).await;
+    assert_eq!(id, local_id);
+    body["name"] = "unused".into();
+
     // Path routing on the main port: the repository is the first path segment.
     let main = app.address.trim_start_matches("http://").to_owned();
     let routed = format!("{main}/dh/routed-{unique}:2");
@@ -212,7 +233,7 @@ async fn docker_login_push_pull(app: TestApp) {
         [format!("app-{unique}:1"), format!("routed-{unique}:2")]
     );
 
-    for image in [&remote, &routed, &local] {
+    for image in [&remote, &routed, &tokened, &local] {
         let _ = run(config.clone(), vec!["rmi".into(), image.clone()], None).await;
     }
 }

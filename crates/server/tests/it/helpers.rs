@@ -75,6 +75,8 @@ pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
 
 /// Starts the application on `config` and returns its address and stop handle.
 pub async fn start(config: Config) -> (String, actix_web::dev::ServerHandle) {
+    // Server errors are logged; nextest shows a failing test's output.
+    stowage_server::telemetry::init("warn");
     let app = Application::build(config)
         .await
         .expect("application builds");

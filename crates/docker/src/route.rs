@@ -1,8 +1,22 @@
 //! Which Distribution API endpoint a path names, parsed from its end as the spec's patterns are
 //! anchored there (an image name may itself contain `blobs` or `manifests` components).
 
-use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::{Digest, ImageName, Reference};
+use crate::errors::{ErrorCode, RegistryError};
+use crate::reference::{Digest, ImageName, Reference};
+
+impl Route {
+    /// The image the endpoint addresses.
+    pub fn image(&self) -> &ImageName {
+        match self {
+            Route::Tags(n)
+            | Route::Manifest(n, _)
+            | Route::StartUpload(n)
+            | Route::Upload(n, _)
+            | Route::Blob(n, _)
+            | Route::Referrers(n, _) => n,
+        }
+    }
+}
 
 /// A parsed endpoint below `/v2/`.
 #[derive(Debug, PartialEq, Eq)]

@@ -262,6 +262,7 @@ pub async fn patch_upload(
     id: &str,
     body: web::Payload,
 ) -> RegistryResult {
+    check_writable(ctx)?;
     let s = session(ctx, id).await?;
     let store = ctx.services.blob_store(&s.blob_store).await?;
     let (_, size) = append_chunk(ctx, req, &s, &store, body).await?;
@@ -283,6 +284,7 @@ pub async fn finish_upload(
             RegistryError::new(ErrorCode::DigestInvalid, "the digest parameter is required")
         })
         .and_then(|d| Digest::parse(d))?;
+    check_writable(ctx)?;
     let s = session(ctx, id).await?;
     let store = ctx.services.blob_store(&s.blob_store).await?;
     let (parts, _) = append_chunk(ctx, req, &s, &store, body).await?;
@@ -313,7 +315,18 @@ pub async fn finish_upload(
         }
     };
     catalogue.delete_upload(id).await?;
-    let blob = outcome?;
+    let blob = match outcome {
+        Err(stowage_core::CoreError::Storage(stowage_core::object_store::Error::NotFound {
+            ..
+        })) => {
+            return Err(RegistryError::new(
+                ErrorCode::BlobUploadUnknown,
+                format!("upload {id} expired; start it again"),
+            )
+            .into());
+        }
+        other => other?,
+    };
     record_blob(ctx, blob).await?;
     Ok(blob_created(ctx, image, &digest))
 }

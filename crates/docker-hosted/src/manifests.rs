@@ -142,23 +142,34 @@ pub async fn put(
         }
         Reference::Digest(_) => None,
     };
-    if let (Reference::Tag(tag), Some(old)) = (reference, &existing_tag) {
-        let latest_allowed = tag.as_str() == "latest"
-            && repo
-                .attributes
-                .pointer("/storage/latestPolicy")
-                .and_then(|v| v.as_bool())
-                == Some(true);
-        if repo.write_policy() == WritePolicy::AllowOnce
-            && old.blob.sha256 != digest.hex()
-            && !latest_allowed
-        {
-            return Err(RegistryError::new(
-                ErrorCode::Denied,
-                format!("repository '{}' does not allow updating assets: tag {image}:{tag} already exists", repo.name),
-            )
-            .into());
+    // Under ALLOW_ONCE a tag may not move (but `latest` may, with latestPolicy).
+    let tag_is_fixed = match reference {
+        Reference::Tag(tag) => {
+            repo.write_policy() == WritePolicy::AllowOnce
+                && !(tag.as_str() == "latest"
+                    && repo
+                        .attributes
+                        .pointer("/storage/latestPolicy")
+                        .and_then(|v| v.as_bool())
+                        == Some(true))
         }
+        Reference::Digest(_) => false,
+    };
+    let tag_moved = |tag: &dyn std::fmt::Display| -> Failure {
+        RegistryError::new(
+            ErrorCode::Denied,
+            format!(
+                "repository '{}' does not allow updating assets: tag {image}:{tag} already exists",
+                repo.name
+            ),
+        )
+        .into()
+    };
+    if let (Reference::Tag(tag), Some(old)) = (reference, &existing_tag)
+        && tag_is_fixed
+        && old.blob.sha256 != digest.hex()
+    {
+        return Err(tag_moved(tag));
     }
     let store = ctx.services.blob_store(&repo.blob_store).await?;
     let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
@@ -173,10 +184,22 @@ pub async fn put(
         uploader_ip: ctx.client_ip.clone(),
     };
     catalogue.put_asset(repo, &new, true).await?;
-    if let Reference::Tag(tag) = reference {
+    let same_tag_again = existing_tag
+        .as_ref()
+        .is_some_and(|old| old.blob.sha256 == digest.hex());
+    if let Reference::Tag(tag) = reference
+        && !same_tag_again
+    {
         new.path = manifest_path(image, tag.as_str());
         new.component = Some((String::new(), image.to_string(), tag.to_string()));
-        catalogue.put_asset(repo, &new, true).await?;
+        // A fixed tag is only ever inserted: the catalogue refuses a concurrent first push of
+        // the same tag instead of letting the later one win.
+        match catalogue.put_asset(repo, &new, !tag_is_fixed).await {
+            Err(stowage_core::CoreError::Conflict(_)) => return Err(tag_moved(tag)),
+            other => {
+                other?;
+            }
+        }
     }
     tracing::info!(repo = %repo.name, image = %image, reference = %reference, digest = %digest, "manifest stored");
     let mut resp = HttpResponse::Created();
@@ -267,5 +290,10 @@ pub async fn tags(ctx: &ContentContext, req: &HttpRequest, image: &ImageName) ->
             ),
         ));
     }
-    Ok(resp.json(json!({ "name": image.as_str(), "tags": page })))
+    // The name as the client asked for it: path-routed requests include the repository.
+    let name = match ctx.mount.strip_prefix("/v2/") {
+        Some(repo) => format!("{repo}/{image}"),
+        None => image.to_string(),
+    };
+    Ok(resp.json(json!({ "name": name, "tags": page })))
 }

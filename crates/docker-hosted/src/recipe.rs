@@ -139,10 +139,21 @@ impl Recipe for DockerHostedRecipe {
 
     async fn handle(
         &self,
-        ctx: ContentContext,
+        mut ctx: ContentContext,
         req: HttpRequest,
         body: web::Payload,
     ) -> Result<HttpResponse> {
+        // Nexus's own URL form, `/repository/<name>/v2/<image>/…` (asset download URLs use it).
+        if ctx.mount.starts_with("/repository/") {
+            let Some(rest) = ctx.path.strip_prefix("v2/") else {
+                return Ok(error_response(&RegistryError::new(
+                    ErrorCode::NameUnknown,
+                    format!("docker content is at {}/v2/<image>/…", ctx.mount),
+                )));
+            };
+            ctx.path = rest.to_owned();
+            ctx.mount.push_str("/v2");
+        }
         let route = match parse(&ctx.path) {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),

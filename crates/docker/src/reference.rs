@@ -75,6 +75,12 @@ impl ImageName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// `-`: Nexus's name for a repository's shared blob folder (`v2/-/blobs/<digest>`), valid
+    /// only in blob paths.
+    pub fn repository_wide() -> Self {
+        Self("-".to_owned())
+    }
 }
 
 impl fmt::Display for ImageName {

@@ -73,7 +73,14 @@ pub fn parse(path: &str) -> Result<Route, RegistryError> {
                     Reference::parse(last)?,
                 ));
             }
-            "blobs" => return Ok(Route::Blob(name(&segs[..n - 2])?, Digest::parse(last)?)),
+            "blobs" => {
+                let image = if segs[..n - 2] == ["-"] {
+                    ImageName::repository_wide()
+                } else {
+                    name(&segs[..n - 2])?
+                };
+                return Ok(Route::Blob(image, Digest::parse(last)?));
+            }
             "referrers" => {
                 return Ok(Route::Referrers(
                     name(&segs[..n - 2])?,
@@ -120,6 +127,11 @@ mod tests {
             parse(&format!("a/referrers/{d}")).unwrap(),
             Route::Referrers(..)
         ));
+        // Nexus's repository-wide blob path.
+        assert!(
+            matches!(parse(&format!("-/blobs/{d}")).unwrap(), Route::Blob(n, _) if n.as_str() == "-")
+        );
+        assert!(parse("-/manifests/v1").is_err());
         // An image may be called "blobs".
         assert!(
             matches!(parse("blobs/manifests/v1").unwrap(), Route::Manifest(n, _) if n.as_str() == "blobs")

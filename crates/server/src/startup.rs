@@ -65,6 +65,7 @@ impl Application {
             started: std::time::Instant::now(),
         });
         open_connectors(&state).await?;
+        tokio::spawn(expire_upload_sessions(state.services.clone()));
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -121,6 +122,30 @@ async fn open_connectors(state: &web::Data<AppState>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Drops docker upload sessions untouched for [`TMP_MAX_AGE`] with their chunks: the start-up
+/// sweep of `tmp/` removes chunks of that age, so such a session could not be finished anyway.
+async fn expire_upload_sessions(services: Arc<Services>) {
+    let before = stowage_core::now_millis() - i64::try_from(TMP_MAX_AGE.as_millis()).unwrap_or(0);
+    let stale = match services.catalogue.stale_uploads(before).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %crate::error::chain(&e), "could not list stale upload sessions");
+            return;
+        }
+    };
+    for s in &stale {
+        if let Ok(store) = services.blob_store(&s.blob_store).await {
+            for p in &s.parts {
+                store.discard_tmp(p).await;
+            }
+        }
+        let _ = services.catalogue.delete_upload(&s.id).await;
+    }
+    if !stale.is_empty() {
+        tracing::info!(sessions = stale.len(), "expired abandoned upload sessions");
+    }
 }
 
 /// Creates the `default` file blob store on first start, opens every configured store and

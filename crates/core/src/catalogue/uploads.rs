@@ -90,6 +90,23 @@ impl Catalogue {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Sessions not touched since `before` (ms since the epoch): abandoned uploads.
+    pub async fn stale_uploads(&self, before: i64) -> Result<Vec<UploadSession>> {
+        let rows =
+            sqlx::query("SELECT id, repository_id FROM upload_sessions WHERE updated_at < $1")
+                .bind(before)
+                .fetch_all(&mut *self.conn().await?)
+                .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (id, repo): (String, String) = (r.try_get("id")?, r.try_get("repository_id")?);
+            if let Some(s) = self.find_upload(&repo, &id).await? {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
     /// Removes a session; returns whether it existed.
     pub async fn delete_upload(&self, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM upload_sessions WHERE id = $1")

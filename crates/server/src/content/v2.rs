@@ -41,6 +41,8 @@ pub fn configure_port(cfg: &mut web::ServiceConfig) {
     cfg.route("/v2", web::get().to(version_on_port))
         .route("/v2/", web::get().to(version_on_port))
         .route("/v2/token", web::get().to(token))
+        .route("/v2/_catalog", web::get().to(catalog))
+        .route("/v1/search", web::get().to(search))
         .route("/v2/{tail:.*}", web::route().to(serve_on_port));
 }
 
@@ -71,6 +73,20 @@ fn unauthorized(req: &HttpRequest, challenge: &Challenge) -> HttpResponse {
         resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
     }
     resp
+}
+
+#[expect(
+    clippy::result_large_err,
+    reason = "the error is the response itself, returned at once"
+)]
+/// The caller, or the response for a failed sign-in: 401 for bad credentials, the error itself
+/// for anything else (a database fault is not a wrong password).
+fn signed_in(
+    req: &HttpRequest,
+    challenge: &Challenge,
+    caller: Result<Caller, RestError>,
+) -> Result<Caller, HttpResponse> {
+    caller.map_err(|RestError(e)| failure(req, challenge, e))
 }
 
 fn failure(req: &HttpRequest, challenge: &Challenge, e: CoreError) -> HttpResponse {
@@ -137,9 +153,10 @@ async fn token(
     caller: Result<Caller, RestError>,
     port_repo: Option<web::Data<PortRepository>>,
 ) -> HttpResponse {
-    let principal = match caller {
+    let principal = match signed_in(&req, &Challenge::Basic, caller) {
         Ok(Caller(Some(p))) if basic_credentials(&req).is_some() => p,
-        _ => return unauthorized(&req, &Challenge::Basic),
+        Ok(_) => return unauthorized(&req, &Challenge::Basic),
+        Err(resp) => return resp,
     };
     let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map(|q| q.into_inner())
@@ -194,25 +211,34 @@ async fn catalog(
     req: HttpRequest,
     state: State,
     caller: Result<Caller, RestError>,
+    port_repo: Option<web::Data<PortRepository>>,
 ) -> HttpResponse {
-    let Ok(Caller(Some(principal))) = caller else {
-        return unauthorized(&req, &Challenge::Basic);
+    let principal = match signed_in(&req, &Challenge::Basic, caller) {
+        Ok(Caller(Some(p))) => p,
+        Ok(Caller(None)) => return unauthorized(&req, &Challenge::Basic),
+        Err(resp) => return resp,
     };
-    match catalog_names(&state, &principal).await {
+    let only = port_repo.as_ref().map(|r| r.0.as_str());
+    match catalog_names(&state, &principal, only).await {
         Ok(names) => paged(&req, names),
         Err(e) => failure(&req, &Challenge::Basic, e),
     }
 }
 
-async fn catalog_names(state: &State, principal: &Principal) -> Result<Vec<String>, CoreError> {
+/// Tagged images the caller may browse: `<repository>/<image>` across docker repositories, or
+/// just `<image>` within `only` (a repository's own port).
+async fn catalog_names(
+    state: &State,
+    principal: &Principal,
+    only: Option<&str>,
+) -> Result<Vec<String>, CoreError> {
     let catalogue = &state.services.catalogue;
     let mut names = Vec::new();
-    for repo in catalogue
-        .list_repositories()
-        .await?
+    let repos = catalogue.list_repositories().await?;
+    let docker = repos
         .iter()
-        .filter(|r| r.format == "docker")
-    {
+        .filter(|r| r.format == "docker" && only.is_none_or(|o| o == r.name));
+    for repo in docker {
         let may = principal.permits(&Permission::RepositoryView {
             format: &repo.format,
             repository: &repo.name,
@@ -220,11 +246,64 @@ async fn catalog_names(state: &State, principal: &Principal) -> Result<Vec<Strin
         });
         if may {
             let images = catalogue.component_names(&repo.id).await?;
-            names.extend(images.into_iter().map(|i| format!("{}/{i}", repo.name)));
+            match only {
+                Some(_) => names.extend(images),
+                None => names.extend(images.into_iter().map(|i| format!("{}/{i}", repo.name))),
+            }
         }
     }
     names.sort();
     Ok(names)
+}
+
+/// `GET /v1/search?q=&n=` on a repository's own port with `v1Enabled`: what `docker search
+/// host:port/<term>` asks for (the V2 API has no search). Matches tagged image names containing
+/// the term.
+async fn search(
+    req: HttpRequest,
+    state: State,
+    caller: Result<Caller, RestError>,
+    repo: web::Data<PortRepository>,
+) -> HttpResponse {
+    let principal = match signed_in(&req, &Challenge::Basic, caller) {
+        Ok(Caller(Some(p))) => p,
+        Ok(Caller(None)) => return unauthorized(&req, &Challenge::Basic),
+        Err(resp) => return resp,
+    };
+    let v1 = matches!(
+        state.services.catalogue.find_repository(&repo.0).await,
+        Ok(Some(r)) if r.attributes.pointer("/docker/v1Enabled").and_then(|v| v.as_bool()) == Some(true)
+    );
+    if !v1 {
+        return HttpResponse::NotFound().body("search needs docker.v1Enabled on this repository\n");
+    }
+    let q = web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default();
+    let term = q.get("q").cloned().unwrap_or_default().to_lowercase();
+    let limit = q
+        .get("n")
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(25)
+        .clamp(1, 100);
+    let names = match catalog_names(&state, &principal, Some(&repo.0)).await {
+        Ok(n) => n,
+        Err(e) => return failure(&req, &Challenge::Basic, e),
+    };
+    let results: Vec<_> = names
+        .iter()
+        .filter(|n| n.contains(&term))
+        .take(limit)
+        .map(|n| json!({"name": n, "description": "", "star_count": 0, "is_official": false, "is_automated": false}))
+        .collect();
+    HttpResponse::Ok().json(json!({
+        "query": term,
+        "num_results": results.len(),
+        "page": 1,
+        "num_pages": 1,
+        "page_size": limit,
+        "results": results,
+    }))
 }
 
 fn paged(req: &HttpRequest, names: Vec<String>) -> HttpResponse {
@@ -342,8 +421,9 @@ async fn serve(
     } else {
         Challenge::Basic
     };
-    let Ok(caller) = caller else {
-        return unauthorized(&req, &challenge);
+    let caller = match signed_in(&req, &challenge, caller) {
+        Ok(c) => c,
+        Err(resp) => return resp,
     };
     if target.path_routed
         && repository

@@ -237,6 +237,20 @@ async fn own_port_opens_moves_and_closes(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
+    // The catalog of a repository's own port names its images only; v1 search needs v1Enabled.
+    let cat: Value = on_port(Method::GET, "/v2/_catalog")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cat["repositories"], json!(["team/img"]));
+    let r = on_port(Method::GET, "/v1/search?q=img")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     // The same content through path routing on the main port.
     let got = app
         .get("/v2/ported/team/img/manifests/v1")
@@ -531,7 +545,7 @@ async fn push_and_pull_through_path_routing(app: TestApp) {
         .unwrap();
     assert_eq!(
         list,
-        json!({"name": "team/app", "tags": ["latest", "v1", "v2", "v3"]})
+        json!({"name": "docker-hosted/team/app", "tags": ["latest", "v1", "v2", "v3"]})
     );
     let r = req(
         &app,
@@ -633,6 +647,47 @@ async fn push_and_pull_through_path_routing(app: TestApp) {
         .collect();
     versions.sort();
     assert_eq!(versions, ["latest", "multi", "v2", "v3"]);
+
+    // Nexus's URL form and the assets' download URLs serve the same content.
+    let r = req(
+        &app,
+        Method::GET,
+        "/repository/docker-hosted/v2/team/app/manifests/v2",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), manifest.as_slice());
+    let assets = app.all_assets("docker-hosted").await;
+    let layer_asset = assets
+        .iter()
+        .find(|a| a["path"] == format!("v2/-/blobs/{layer_d}"))
+        .unwrap();
+    assert_eq!(layer_asset["format"], "docker");
+    let url = layer_asset["downloadUrl"].as_str().unwrap();
+    let got = app
+        .client
+        .get(url)
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(digest(&got.bytes().await.unwrap()), layer_d);
+    let r = req(
+        &app,
+        Method::GET,
+        "/repository/docker-hosted/team/app/tags/list",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        r.status(),
+        404,
+        "docker content under /repository/ is below v2/"
+    );
 
     // The catalog lists repository/image.
     let cat: Value = req(&app, Method::GET, "/v2/_catalog")
@@ -970,6 +1025,33 @@ async fn manifest_errors_and_write_policy(app: TestApp) {
             .status(),
         201
     );
+
+    // An upload started before the repository became read-only cannot finish.
+    create_docker(&app, "switch", "ALLOW").await;
+    let r = req(&app, Method::POST, "/v2/switch/img/blobs/uploads/")
+        .send()
+        .await
+        .unwrap();
+    let loc = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    let body = json!({"name": "switch", "online": true,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "DENY"},
+        "docker": {"v1Enabled": false, "forceBasicAuth": true}});
+    let r = req(
+        &app,
+        Method::PUT,
+        "/service/rest/v1/repositories/docker/hosted/switch",
+    )
+    .json(&body)
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = req(&app, Method::PATCH, &loc)
+        .body("late")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(r).await, "DENIED");
 
     // DENY: read-only.
     create_docker(&app, "ro", "DENY").await;

@@ -197,10 +197,27 @@ async fn docker_login_push_pull(app: TestApp) {
         201
     );
     let on_token_port = format!("127.0.0.1:{token_port}");
+    // docker search uses the v1 search endpoint of a repository with v1Enabled.
+    body["docker"]["v1Enabled"] = true.into();
+    let r = app
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            reqwest::Method::PUT,
+            "/service/rest/v1/repositories/docker/hosted/dt",
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
     let tokened = format!("{on_token_port}/tok-{unique}:1");
     let id = push_remove_pull(&config, &on_token_port, &local, &tokened).await;
     assert_eq!(id, local_id);
-    body["name"] = "unused".into();
+    let term = format!("{on_token_port}/tok-{}", &unique[..8]);
+    let search = run(config.clone(), vec!["search".into(), term], None).await;
+    let found = ok(&search, "docker search");
+    assert!(found.contains(&format!("tok-{unique}")), "{found}");
 
     // Path routing on the main port: the repository is the first path segment.
     let main = app.address.trim_start_matches("http://").to_owned();

@@ -183,7 +183,12 @@ pub async fn put(
         uploader,
         uploader_ip: ctx.client_ip.clone(),
     };
-    catalogue.put_asset(repo, &new, true).await?;
+    let (stored, _) = catalogue.put_asset(repo, &new, true).await?;
+    if let Some(subject) = &manifest.subject {
+        catalogue
+            .add_asset_ref(&stored.id, "subject", subject.as_str())
+            .await?;
+    }
     let same_tag_again = existing_tag
         .as_ref()
         .is_some_and(|old| old.blob.sha256 == digest.hex());
@@ -296,4 +301,70 @@ pub async fn tags(ctx: &ContentContext, req: &HttpRequest, image: &ImageName) ->
         None => image.to_string(),
     };
     Ok(resp.json(json!({ "name": name, "tags": page })))
+}
+
+/// `GET …/referrers/<digest>`: an OCI index of this image's manifests whose `subject` is
+/// `digest`, filtered by `artifactType` when asked (and then saying so in `OCI-Filters-Applied`).
+pub async fn referrers(
+    ctx: &ContentContext,
+    req: &HttpRequest,
+    image: &ImageName,
+    subject: &Digest,
+) -> RegistryResult {
+    let catalogue = &ctx.services.catalogue;
+    let found = catalogue
+        .assets_referring(
+            &ctx.repository.id,
+            &manifest_path(image, "sha256:"),
+            "subject",
+            subject.as_str(),
+        )
+        .await?;
+    let q = web::Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default();
+    let filter = q.get("artifactType").filter(|f| !f.is_empty());
+    let mut manifests = Vec::new();
+    for asset in &found {
+        let store = ctx.services.blob_store(&asset.blob.blob_store).await?;
+        let read = store.read(&asset.blob.sha256, None).await?;
+        let bytes: Vec<bytes::Bytes> = futures_util::TryStreamExt::try_collect(read.stream)
+            .await
+            .map_err(|e| {
+            stowage_core::CoreError::Internal(format!("reading a manifest: {e}"))
+        })?;
+        let doc: serde_json::Value = serde_json::from_slice(&bytes.concat()).unwrap_or_default();
+        let artifact_type = doc
+            .get("artifactType")
+            .or_else(|| doc.pointer("/config/mediaType"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        if filter.is_some_and(|f| artifact_type.as_deref() != Some(f.as_str())) {
+            continue;
+        }
+        let mut d = json!({
+            "mediaType": asset.content_type,
+            "digest": format!("sha256:{}", asset.blob.sha256),
+            "size": asset.blob.size,
+        });
+        if let Some(t) = artifact_type {
+            d["artifactType"] = t.into();
+        }
+        if let Some(a) = doc.get("annotations") {
+            d["annotations"] = a.clone();
+        }
+        manifests.push(d);
+    }
+    let mut resp = HttpResponse::Ok();
+    resp.insert_header(API_VERSION)
+        .content_type(stowage_docker::media_types::OCI_INDEX);
+    if filter.is_some() {
+        resp.insert_header(("OCI-Filters-Applied", "artifactType"));
+    }
+    let body = json!({
+        "schemaVersion": 2,
+        "mediaType": stowage_docker::media_types::OCI_INDEX,
+        "manifests": manifests,
+    });
+    Ok(resp.body(body.to_string()))
 }

@@ -187,6 +187,9 @@ impl Recipe for DockerHostedRecipe {
                 manifests::delete(&ctx, &image, &r).await
             }
             (Route::Tags(image), Method::GET) => manifests::tags(&ctx, &req, &image).await,
+            (Route::Referrers(image, digest), Method::GET) => {
+                manifests::referrers(&ctx, &req, &image, &digest).await
+            }
             (_, m) => Err(Failure::Registry(RegistryError::new(
                 ErrorCode::Unsupported,
                 format!("{m} is not supported on this endpoint"),

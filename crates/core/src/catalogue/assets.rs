@@ -10,6 +10,13 @@ use crate::{CoreError, Result, now_millis};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+macro_rules! asset_columns_prefixed {
+    () => {
+        "a.id, a.repository_id, a.component_id, a.path, a.blob_store, a.blob_sha256, a.size, \
+         a.content_type, a.created_at, a.last_modified, a.last_downloaded, a.uploader, a.uploader_ip"
+    };
+}
+
 macro_rules! asset_columns {
     () => {
         "id, repository_id, component_id, path, blob_store, blob_sha256, size, \
@@ -378,6 +385,47 @@ impl Catalogue {
             .await?;
         tx.commit().await?;
         Ok(found)
+    }
+
+    /// Records that asset `asset_id` points at `target` in the sense `kind` (e.g. `subject`).
+    pub async fn add_asset_ref(&self, asset_id: &str, kind: &str, target: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO asset_refs (asset_id, kind, target) VALUES ($1, $2, $3) \
+             ON CONFLICT (asset_id, kind, target) DO NOTHING",
+        )
+        .bind(asset_id)
+        .bind(kind)
+        .bind(target)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
+
+    /// Assets of repository `repo_id` under `path_prefix` that point at `target` as `kind`.
+    pub async fn assets_referring(
+        &self,
+        repo_id: &str,
+        path_prefix: &str,
+        kind: &str,
+        target: &str,
+    ) -> Result<Vec<Asset>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            asset_columns_prefixed!(),
+            " FROM assets a JOIN asset_refs r ON r.asset_id = a.id \
+             WHERE a.repository_id = $1 AND r.kind = $2 AND r.target = $3 \
+             AND substr(a.path, 1, CAST($4 AS INTEGER)) = $5 ORDER BY a.path"
+        ))
+        .bind(repo_id)
+        .bind(kind)
+        .bind(target)
+        .bind(path_prefix.chars().count() as i64)
+        .bind(path_prefix)
+        .fetch_all(&mut *self.conn().await?)
+        .await?
+        .iter()
+        .map(asset_from_row)
+        .collect()
     }
 
     /// Distinct component names of a repository, sorted (docker: its tagged images).

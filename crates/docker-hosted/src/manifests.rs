@@ -199,12 +199,23 @@ pub async fn put(
         new.component = Some((String::new(), image.to_string(), tag.to_string()));
         // A fixed tag is only ever inserted: the catalogue refuses a concurrent first push of
         // the same tag instead of letting the later one win.
-        match catalogue.put_asset(repo, &new, !tag_is_fixed).await {
+        let (tag_asset, _) = match catalogue.put_asset(repo, &new, !tag_is_fixed).await {
             Err(stowage_core::CoreError::Conflict(_)) => return Err(tag_moved(tag)),
-            other => {
-                other?;
-            }
-        }
+            other => other?,
+        };
+        // The tag's component lists its manifest, config and layers (or child manifests).
+        let members: Vec<String> = std::iter::once(manifest_path(image, digest.as_str()))
+            .chain(manifest.blobs.iter().map(blob_path))
+            .chain(
+                manifest
+                    .manifests
+                    .iter()
+                    .map(|m| manifest_path(image, m.as_str())),
+            )
+            .collect();
+        catalogue
+            .set_asset_refs(&tag_asset.id, "member", &members)
+            .await?;
     }
     tracing::info!(repo = %repo.name, image = %image, reference = %reference, digest = %digest, "manifest stored");
     let mut resp = HttpResponse::Created();

@@ -401,6 +401,34 @@ impl Catalogue {
         Ok(())
     }
 
+    /// Replaces what asset `asset_id` points at in the sense `kind` with `targets`.
+    pub async fn set_asset_refs(
+        &self,
+        asset_id: &str,
+        kind: &str,
+        targets: &[String],
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM asset_refs WHERE asset_id = $1 AND kind = $2")
+            .bind(asset_id)
+            .bind(kind)
+            .execute(&mut *tx)
+            .await?;
+        for t in targets {
+            sqlx::query(
+                "INSERT INTO asset_refs (asset_id, kind, target) VALUES ($1, $2, $3) \
+                 ON CONFLICT (asset_id, kind, target) DO NOTHING",
+            )
+            .bind(asset_id)
+            .bind(kind)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Assets of repository `repo_id` under `path_prefix` that point at `target` as `kind`.
     pub async fn assets_referring(
         &self,
@@ -439,11 +467,18 @@ impl Catalogue {
         rows.iter().map(|r| Ok(r.try_get("name")?)).collect()
     }
 
+    /// A component's assets: those it owns, and those its assets name as `member`s (a docker
+    /// tag's manifest, config and layers, which other tags share).
     async fn component_assets(&self, component_id: &str) -> Result<Vec<Asset>> {
         sqlx::query(concat!(
             "SELECT ",
             asset_columns!(),
-            " FROM assets WHERE component_id = $1 ORDER BY path"
+            " FROM assets WHERE component_id = $1 \
+             UNION SELECT ",
+            asset_columns_prefixed!(),
+            " FROM assets o JOIN asset_refs r ON r.asset_id = o.id AND r.kind = 'member' \
+             JOIN assets a ON a.repository_id = o.repository_id AND a.path = r.target \
+             WHERE o.component_id = $1 ORDER BY path"
         ))
         .bind(component_id)
         .fetch_all(&mut *self.conn().await?)

@@ -573,6 +573,7 @@ async fn push_and_pull_through_path_routing(app: TestApp) {
     // Layer: docker's way, one streamed PATCH then PUT.
     let layer: Vec<u8> = (0..3_000_000u32).map(|i| (i % 199) as u8).collect();
     let layer_d = digest(&layer);
+    let layer_len = layer.len();
     let r = req(
         &app,
         Method::POST,
@@ -786,6 +787,40 @@ async fn push_and_pull_through_path_routing(app: TestApp) {
         .collect();
     versions.sort();
     assert_eq!(versions, ["latest", "multi", "v2", "v3"]);
+    // A tag's component lists its manifest, config and layer as assets.
+    let v2 = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["version"] == "v2")
+        .unwrap();
+    let mut paths: Vec<&str> = v2["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    let mut expected = vec![
+        "v2/team/app/manifests/v2".to_owned(),
+        format!("v2/team/app/manifests/{manifest_d}"),
+        format!("v2/-/blobs/{config_d}"),
+        format!("v2/-/blobs/{layer_d}"),
+    ];
+    expected.sort();
+    assert_eq!(paths, expected);
+    let layer = v2["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["path"] == format!("v2/-/blobs/{layer_d}"))
+        .unwrap();
+    assert_eq!(layer["fileSize"], layer_len as u64);
+    assert_eq!(layer["checksum"]["sha256"], &layer_d[7..]);
+    assert!(
+        !layer["lastDownloaded"].is_null(),
+        "the layer was pulled above"
+    );
 
     // Nexus's URL form and the assets' download URLs serve the same content.
     let r = req(

@@ -118,11 +118,8 @@ pub async fn get(ctx: &ContentContext, req: &HttpRequest, digest: &Digest) -> Re
         last_modified: Some(asset.last_modified),
     };
     let resp = serve_blob(req, &ctx.services, meta, builder).await?;
-    if req.method() == actix_web::http::Method::GET {
-        let catalogue = catalogue.clone();
-        tokio::spawn(async move {
-            let _ = catalogue.touch_downloaded(&asset.id).await;
-        });
+    if req.method() == actix_web::http::Method::GET && resp.status().is_success() {
+        catalogue.record_download(&asset);
     }
     Ok(resp)
 }

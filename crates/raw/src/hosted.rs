@@ -129,13 +129,7 @@ async fn get(ctx: &ContentContext, req: &HttpRequest, path: &RawPath) -> Result<
     )
     .await?;
     if req.method() == Method::GET && resp.status().is_success() {
-        let catalogue = catalogue.clone();
-        let id = asset.id.clone();
-        tokio::spawn(async move {
-            if let Err(e) = catalogue.touch_downloaded(&id).await {
-                tracing::warn!(asset = %id, error = %e, "could not record download time");
-            }
-        });
+        catalogue.record_download(&asset);
     }
     Ok(resp)
 }

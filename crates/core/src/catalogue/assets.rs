@@ -55,6 +55,9 @@ fn component_from_row(r: &AnyRow) -> Result<Component> {
     })
 }
 
+/// How stale `lastDownloaded` may get before a download updates it (one hour).
+pub const DOWNLOAD_RECORD_INTERVAL_MS: i64 = 3_600_000;
+
 /// One page of assets and the token for the next, as Nexus pages its lists.
 #[derive(Debug)]
 pub struct AssetPage<T> {
@@ -242,8 +245,28 @@ impl Catalogue {
         .ok_or_else(|| CoreError::NotFound(format!("asset '{id}'")))
     }
 
+    /// Notes that `asset` was served: sets its `lastDownloaded` in the background, at most once
+    /// per [`DOWNLOAD_RECORD_INTERVAL_MS`], so a hot read path does not write on every request
+    /// (as Nexus, which updates it at most every few hours).
+    pub fn record_download(&self, asset: &Asset) {
+        let now = now_millis();
+        if asset
+            .last_downloaded
+            .is_some_and(|t| now - t < DOWNLOAD_RECORD_INTERVAL_MS)
+        {
+            return;
+        }
+        let catalogue = self.clone();
+        let id = asset.id.clone();
+        tokio::spawn(async move {
+            if let Err(e) = catalogue.touch_downloaded(&id).await {
+                tracing::warn!(asset = %id, error = %e, "could not record download time");
+            }
+        });
+    }
+
     /// Records that an asset was served now.
-    pub async fn touch_downloaded(&self, id: &str) -> Result<()> {
+    async fn touch_downloaded(&self, id: &str) -> Result<()> {
         sqlx::query("UPDATE assets SET last_downloaded = $1 WHERE id = $2")
             .bind(now_millis())
             .bind(id)

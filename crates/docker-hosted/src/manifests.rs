@@ -197,7 +197,13 @@ pub async fn put(
         // A fixed tag is only ever inserted: the catalogue refuses a concurrent first push of
         // the same tag instead of letting the later one win.
         let (tag_asset, _) = match catalogue.put_asset(repo, &new, !tag_is_fixed).await {
-            Err(stowage_core::CoreError::Conflict(_)) => return Err(tag_moved(tag)),
+            // A concurrent first push of this fixed tag won: fine if it is the same manifest.
+            Err(stowage_core::CoreError::Conflict(_)) => {
+                match catalogue.find_asset(&repo.id, &new.path).await? {
+                    Some(winner) if winner.blob.sha256 == digest.hex() => (winner, None),
+                    _ => return Err(tag_moved(tag)),
+                }
+            }
             other => other?,
         };
         // The tag's component lists its manifest, config and layers (or child manifests).

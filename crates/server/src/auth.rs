@@ -55,6 +55,11 @@ pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     Some((user.to_owned(), pass.to_owned()))
 }
 
+/// Whether `path` is a Distribution API route, the only place docker tokens are accepted.
+fn is_registry_path(path: &str) -> bool {
+    path == "/v2" || path.starts_with("/v2/")
+}
+
 /// The token of an `Authorization: Bearer …` header.
 pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -71,7 +76,12 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
+            // Docker tokens are scoped to images and checked as such only on the registry
+            // routes; anywhere else they are not credentials.
             if let Some(token) = bearer_token(&req) {
+                if !is_registry_path(req.uri().path()) {
+                    return Err(RestError(CoreError::Unauthenticated));
+                }
                 let state = req
                     .app_data::<State>()
                     .ok_or_else(|| RestError(CoreError::Internal("state missing".into())))?;

@@ -86,6 +86,20 @@ impl Catalogue {
         new: &NewAsset,
         overwrite: bool,
     ) -> Result<(Asset, Option<BlobRef>)> {
+        match self.put_asset_once(repo, new, overwrite).await {
+            // Another request inserted the same path between our check and our insert; when
+            // overwriting is allowed, the second attempt updates that asset instead.
+            Err(CoreError::Conflict(_)) if overwrite => self.put_asset_once(repo, new, true).await,
+            other => other,
+        }
+    }
+
+    async fn put_asset_once(
+        &self,
+        repo: &Repository,
+        new: &NewAsset,
+        overwrite: bool,
+    ) -> Result<(Asset, Option<BlobRef>)> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         sqlx::query(

@@ -105,11 +105,12 @@ fn uses_tokens(repo: &Repository) -> bool {
 }
 
 async fn version(req: HttpRequest, caller: Result<Caller, RestError>) -> HttpResponse {
-    match caller {
+    match signed_in(&req, &Challenge::Basic, caller) {
         Ok(Caller(Some(_))) => HttpResponse::Ok()
             .insert_header(API_VERSION)
             .json(json!({})),
-        _ => unauthorized(&req, &Challenge::Basic),
+        Ok(Caller(None)) => unauthorized(&req, &Challenge::Basic),
+        Err(resp) => resp,
     }
 }
 
@@ -119,11 +120,6 @@ async fn version_on_port(
     caller: Result<Caller, RestError>,
     repo: web::Data<PortRepository>,
 ) -> HttpResponse {
-    if let Ok(Caller(Some(_))) = caller {
-        return HttpResponse::Ok()
-            .insert_header(API_VERSION)
-            .json(json!({}));
-    }
     let bearer = matches!(
         state.services.catalogue.find_repository(&repo.0).await,
         Ok(Some(r)) if uses_tokens(&r)
@@ -133,7 +129,13 @@ async fn version_on_port(
     } else {
         Challenge::Basic
     };
-    unauthorized(&req, &challenge)
+    match signed_in(&req, &challenge, caller) {
+        Ok(Caller(Some(_))) => HttpResponse::Ok()
+            .insert_header(API_VERSION)
+            .json(json!({})),
+        Ok(Caller(None)) => unauthorized(&req, &challenge),
+        Err(resp) => resp,
+    }
 }
 
 /// The token action a request method needs.

@@ -288,6 +288,20 @@ async fn token_flow_on_own_port(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+    // Tokens are not credentials outside the registry routes.
+    for path in [
+        "/service/rest/v1/repositories",
+        "/repository/tok/v2/img/tags/list",
+    ] {
+        let r = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{path}");
+    }
     // Basic still works.
     let r = app
         .client

@@ -104,6 +104,10 @@ impl Catalogue {
     /// runtime, failing whatever query next uses it. Acquiring here makes the long-lived
     /// runtime open (and so own) every connection; any runtime may then use it.
     pub(crate) async fn conn(&self) -> Result<PoolConnection<Any>> {
+        // SQLite connections run on threads of their own, tied to no runtime: no hop needed.
+        if self.backend == Backend::Sqlite {
+            return Ok(self.pool.acquire().await?);
+        }
         let pool = self.pool.clone();
         self.runtime
             .spawn(async move { pool.acquire().await })

@@ -9,20 +9,22 @@ use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::prefix::PrefixStore;
-use object_store::{GetOptions, GetResultPayload, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{GetOptions, ObjectStore, ObjectStoreExt, WriteMultipart};
 use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncReadExt;
 
 /// Bytes buffered per multipart part: S3's minimum is 5 MiB.
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploaded concurrently; with [`PART_SIZE`] this bounds an upload's memory to ~24 MiB.
 const PARTS_IN_FLIGHT: usize = 2;
+/// Reads up to this size are done in one blocking call (manifests, configs).
+const SMALL_READ: u64 = 1024 * 1024;
 /// Read buffer for local files.
-const READ_CHUNK: usize = 256 * 1024;
+const READ_CHUNK: usize = 1024 * 1024;
 
 /// A resolved byte range within a blob, end exclusive.
 pub type ByteRange = Range<u64>;
@@ -245,23 +247,16 @@ impl BlobStore {
     /// Opens blob `sha256` for reading, all of it or `range` (end exclusive, within the blob).
     pub async fn read(&self, sha256: &str, range: Option<ByteRange>) -> Result<BlobRead> {
         let key = StorageKey::blob(sha256);
+        if let StoreSettings::File { path } = &self.settings {
+            return read_local(path.join(key.as_ref()), range).await;
+        }
         let res = self
             .store
             .get_opts(&key, GetOptions::new().with_range(range))
             .await?;
         let total_size = res.meta.size;
         let range = res.range.clone();
-        let stream = match res.payload {
-            GetResultPayload::File(file, _) => {
-                // object_store reads local files 8 KiB at a time on the blocking pool; a tokio
-                // file with a large buffer streams several times faster.
-                let mut file = tokio::fs::File::from_std(file);
-                file.seek(std::io::SeekFrom::Start(range.start)).await?;
-                let reader = file.take(range.end - range.start);
-                tokio_util::io::ReaderStream::with_capacity(reader, READ_CHUNK).boxed()
-            }
-            GetResultPayload::Stream(s) => s.map_err(std::io::Error::other).boxed(),
-        };
+        let stream = res.into_stream().map_err(std::io::Error::other).boxed();
         Ok(BlobRead {
             total_size,
             range,
@@ -319,6 +314,55 @@ impl BlobStore {
             StoreSettings::S3(_) => None,
         }
     }
+}
+
+/// Reads a blob of a file store straight from disk, in one blocking call for small reads (a
+/// manifest: one hop instead of object_store's open, stat, seek and read hops), else streaming
+/// in [`READ_CHUNK`] pieces.
+async fn read_local(file: std::path::PathBuf, range: Option<ByteRange>) -> Result<BlobRead> {
+    use std::io::{Read, Seek};
+    let shown = file.display().to_string();
+    let opened = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+        let mut f = std::fs::File::open(&file)?;
+        let total = f.metadata()?.len();
+        let range = range.unwrap_or(0..total);
+        if range.start > range.end || range.end > total {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("range {range:?} is outside the blob of {total} bytes"),
+            ));
+        }
+        f.seek(std::io::SeekFrom::Start(range.start))?;
+        let len = range.end - range.start;
+        if len <= SMALL_READ {
+            let mut buf = vec![0; usize::try_from(len).unwrap_or(0)];
+            f.read_exact(&mut buf)?;
+            Ok((total, range, Ok(Bytes::from(buf))))
+        } else {
+            Ok((total, range, Err(f)))
+        }
+    })
+    .await
+    .map_err(|e| CoreError::Internal(e.to_string()))?;
+    let (total_size, range, content) = opened.map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => CoreError::Storage(object_store::Error::NotFound {
+            path: shown,
+            source: Box::new(e),
+        }),
+        _ => CoreError::Io(e),
+    })?;
+    let stream = match content {
+        Ok(bytes) => futures_util::stream::once(async move { Ok(bytes) }).boxed(),
+        Err(file) => {
+            let reader = tokio::fs::File::from_std(file).take(range.end - range.start);
+            tokio_util::io::ReaderStream::with_capacity(reader, READ_CHUNK).boxed()
+        }
+    };
+    Ok(BlobRead {
+        total_size,
+        range,
+        stream,
+    })
 }
 
 fn sweep_dir(dir: &std::path::Path, cutoff: std::time::SystemTime) -> Result<usize> {

@@ -144,7 +144,9 @@ impl BlobStore {
     }
 
     /// Writes `body` to a new temporary object, hashing it as it arrives, and returns it once
-    /// complete and durable. An interrupted body leaves nothing behind.
+    /// complete and durable. An interrupted body leaves nothing behind. File stores take their
+    /// own path (`local_write`), which flushes to disk while the body is still arriving; S3
+    /// gets a multipart upload of [`PART_SIZE`] parts.
     pub async fn write_tmp<S, E>(&self, mut body: S) -> Result<TmpObject>
     where
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
@@ -152,6 +154,11 @@ impl BlobStore {
     {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let tmp = StorageKey::tmp(&id);
+        if let StoreSettings::File { path } = &self.settings {
+            let (sha256, size) =
+                super::local_write::write_file(path.join(tmp.as_ref()), body).await?;
+            return Ok(TmpObject { id, sha256, size });
+        }
         let upload = self.store.put_multipart(&tmp).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let mut hasher = Sha256::new();

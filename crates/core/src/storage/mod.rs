@@ -4,6 +4,7 @@
 
 mod blob_store;
 mod keys;
+mod local_write;
 mod settings;
 
 pub use blob_store::{BlobRead, BlobStore, ByteRange, TmpObject};

@@ -49,6 +49,9 @@ pub enum CoreError {
         /// Computed hex sha256.
         actual: String,
     },
+    /// Too many failed sign-ins from this address for this user; retry after the duration.
+    #[error("too many failed sign-ins; try again in {} seconds", .0.as_secs().max(1))]
+    Throttled(std::time::Duration),
     /// Anything else unexpected.
     #[error("{0}")]
     Internal(String),

@@ -84,11 +84,7 @@ impl ContentContext {
             action,
         };
         match &self.principal {
-            Some(p) if p.permits(&permission) => Ok(()),
-            Some(p) => Err(CoreError::Forbidden(format!(
-                "user '{}' lacks privilege {permission}",
-                p.user_id
-            ))),
+            Some(p) => p.require(permission),
             None => Err(CoreError::Unauthenticated),
         }
     }

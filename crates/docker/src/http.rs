@@ -44,6 +44,7 @@ pub fn registry_error(e: &CoreError) -> Option<RegistryError> {
     let (code, detail) = match e {
         CoreError::DigestMismatch { .. } => (ErrorCode::DigestInvalid, e.to_string()),
         CoreError::Unauthenticated => (ErrorCode::Unauthorized, e.to_string()),
+        CoreError::Throttled(_) => (ErrorCode::Toomanyrequests, e.to_string()),
         CoreError::Forbidden(m) | CoreError::Conflict(m) => (ErrorCode::Denied, m.clone()),
         CoreError::Interrupted(m) => (ErrorCode::BlobUploadInvalid, m.clone()),
         CoreError::Invalid { .. } => (ErrorCode::NameInvalid, e.to_string()),

@@ -1,7 +1,7 @@
-//! Who is calling: HTTP Basic credentials checked by the core's [`Authenticator`], and the one
-//! place that decides what each REST area needs.
-//!
-//! [`Authenticator`]: stowage_core::security::Authenticator
+//! Who is calling: HTTP Basic credentials (a password or a user token) checked by the core's
+//! [`Security`](stowage_core::security::Security) service with throttling and auditing, a docker
+//! Bearer token on registry routes, or nobody, which is the anonymous user while anonymous
+//! access is on. What each route needs is decided in `crate::routes`.
 
 use crate::error::RestError;
 use crate::state::State;
@@ -14,30 +14,46 @@ use std::pin::Pin;
 use stowage_core::CoreError;
 use stowage_core::security::{Permission, Principal};
 
-/// The caller of a request: `None` when no credentials were sent. Basic credentials are checked
-/// by the [`Authenticator`](stowage_core::security::Authenticator); a docker Bearer token by its
-/// signature, its claims then being left in the request's extensions for the scope check. Wrong
-/// credentials fail the request with 401 before any handler runs.
+/// The caller of a request: `None` when no credentials were sent and anonymous access is off.
+/// Wrong credentials fail the request with 401 (429 once throttled) before any handler runs.
+/// Worked out once per request and kept in its extensions.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Option<Principal>);
 
 impl Caller {
-    /// Fails with 401 (no credentials) or 403 unless the caller holds `permission`.
+    /// Fails with 401 (no credentials, or anonymous) or 403 unless the caller holds
+    /// `permission`.
     pub fn require(&self, permission: Permission<'_>) -> Result<&Principal, CoreError> {
-        match &self.0 {
-            Some(p) if p.permits(&permission) => Ok(p),
-            Some(p) => Err(CoreError::Forbidden(format!(
-                "user '{}' lacks privilege {permission}",
-                p.user_id
-            ))),
-            None => Err(CoreError::Unauthenticated),
-        }
+        let p = self.principal()?;
+        p.require(permission)?;
+        Ok(p)
     }
 
-    /// The signed-in principal, or 401.
-    pub fn signed_in(&self) -> Result<&Principal, CoreError> {
+    /// The caller, the anonymous user included; 401 when there is none.
+    pub fn principal(&self) -> Result<&Principal, CoreError> {
         self.0.as_ref().ok_or(CoreError::Unauthenticated)
     }
+
+    /// A signed-in user (not the anonymous one), or 401.
+    pub fn user(&self) -> Result<&Principal, CoreError> {
+        self.0
+            .as_ref()
+            .filter(|p| !p.anonymous)
+            .ok_or(CoreError::Unauthenticated)
+    }
+
+    /// The caller's user id for logs and the audit trail.
+    pub fn name(&self) -> &str {
+        self.0.as_ref().map_or("-", |p| p.user_id.as_str())
+    }
+}
+
+/// The client's address as this server sees it (the peer; forwarded headers are not trusted,
+/// as sign-in throttling is keyed by it).
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// Decodes an `Authorization: Basic …` header into (user, password).
@@ -69,6 +85,38 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
         .then_some(token.trim())
 }
 
+async fn identify(req: &HttpRequest) -> Result<Caller, CoreError> {
+    let state = req
+        .app_data::<State>()
+        .ok_or_else(|| CoreError::Internal("state missing".into()))?;
+    let security = &state.security;
+    // Docker tokens are scoped to images and checked as such only on the registry routes;
+    // anywhere else they are not credentials.
+    if let Some(token) = bearer_token(req) {
+        if !is_registry_path(req.uri().path()) {
+            return Err(CoreError::Unauthenticated);
+        }
+        let claims = state.tokens.verify(token)?;
+        let principal = if claims.anonymous {
+            security.anonymous().ok_or(CoreError::Unauthenticated)?
+        } else {
+            security.principal(&claims.sub, &claims.roles)
+        };
+        req.extensions_mut().insert(claims);
+        return Ok(Caller(Some(principal)));
+    }
+    let Some((user, pass)) = basic_credentials(req) else {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            return Err(CoreError::Unauthenticated);
+        }
+        return Ok(Caller(security.anonymous()));
+    };
+    let p = security
+        .sign_in(&user, &pass, &client_ip(req), "basic")
+        .await?;
+    Ok(Caller(Some(p)))
+}
+
 impl FromRequest for Caller {
     type Error = RestError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -76,37 +124,12 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            // Docker tokens are scoped to images and checked as such only on the registry
-            // routes; anywhere else they are not credentials.
-            if let Some(token) = bearer_token(&req) {
-                if !is_registry_path(req.uri().path()) {
-                    return Err(RestError(CoreError::Unauthenticated));
-                }
-                let state = req
-                    .app_data::<State>()
-                    .ok_or_else(|| RestError(CoreError::Internal("state missing".into())))?;
-                let claims = state.tokens.verify(token).map_err(RestError)?;
-                let principal = claims.principal();
-                req.extensions_mut().insert(claims);
-                return Ok(Caller(Some(principal)));
+            if let Some(known) = req.extensions().get::<Caller>() {
+                return Ok(known.clone());
             }
-            let Some((user, pass)) = basic_credentials(&req) else {
-                if req.headers().contains_key(header::AUTHORIZATION) {
-                    return Err(RestError(CoreError::Unauthenticated));
-                }
-                return Ok(Caller(None));
-            };
-            let state = req
-                .app_data::<State>()
-                .ok_or_else(|| RestError(CoreError::Internal("state missing".into())))?;
-            match state.authenticator.basic(&user, &pass).await {
-                Ok(p) => Ok(Caller(Some(p))),
-                Err(CoreError::Unauthenticated) => {
-                    tracing::info!(user = %user, "failed sign-in");
-                    Err(RestError(CoreError::Unauthenticated))
-                }
-                Err(e) => Err(RestError(e)),
-            }
+            let caller = identify(&req).await.map_err(RestError)?;
+            req.extensions_mut().insert(caller.clone());
+            Ok(caller)
         })
     }
 }

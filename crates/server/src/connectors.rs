@@ -5,7 +5,8 @@
 //! A port is bound before the repository is saved, so a port already in use is refused with a
 //! 400 and nothing is stored.
 
-use crate::content::v2::{PortRepository, configure_port};
+use crate::content::v2::PortRepository;
+use crate::routes::{configure_port, enforce_port};
 use crate::state::AppState;
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
@@ -51,6 +52,7 @@ impl Connectors {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(repo.clone())
+                .wrap(actix_web::middleware::from_fn(enforce_port))
                 .configure(configure_port)
         })
         .workers(2)

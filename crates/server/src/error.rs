@@ -39,6 +39,7 @@ pub fn status_of(e: &CoreError) -> StatusCode {
         CoreError::NotFound(_) => StatusCode::NOT_FOUND,
         CoreError::Unauthenticated => StatusCode::UNAUTHORIZED,
         CoreError::Forbidden(_) => StatusCode::FORBIDDEN,
+        CoreError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
         CoreError::Interrupted(_) => StatusCode::BAD_REQUEST,
         CoreError::Storage(stowage_core::object_store::Error::NotFound { .. }) => {
             StatusCode::NOT_FOUND
@@ -74,6 +75,9 @@ fn text_response(e: &CoreError) -> HttpResponse {
     let mut b = HttpResponse::build(status);
     if status == StatusCode::UNAUTHORIZED {
         b.insert_header((header::WWW_AUTHENTICATE, BASIC_CHALLENGE));
+    }
+    if let CoreError::Throttled(wait) = e {
+        b.insert_header((header::RETRY_AFTER, wait.as_secs().max(1).to_string()));
     }
     b.content_type("text/plain; charset=utf-8")
         .body(format!("{}\n", public_message(e)))

@@ -7,6 +7,7 @@ pub mod content;
 pub mod error;
 pub mod recipes;
 pub mod rest;
+pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -30,4 +30,12 @@ impl Recipes {
             .find(|((f, k), _)| *f == format && *k == kind)
             .map(|(_, r)| r)
     }
+
+    /// The formats this build serves, sorted.
+    pub fn formats(&self) -> Vec<String> {
+        let mut f: Vec<String> = self.by_key.keys().map(|(f, _)| (*f).to_owned()).collect();
+        f.sort();
+        f.dedup();
+        f
+    }
 }

@@ -13,7 +13,8 @@ use stowage_core::catalogue::Catalogue;
 use stowage_core::config::Config;
 use stowage_core::format::Services;
 use stowage_core::model::{BlobStoreRecord, User, UserStatus};
-use stowage_core::security::{ADMIN_ROLE, Authenticator, password};
+use stowage_core::security::audit::AuditLog;
+use stowage_core::security::{ADMIN_ROLE, ANONYMOUS_ROLE, ANONYMOUS_USER, Security, password};
 use stowage_core::storage::{BlobStore, BlobStores, StoreSettings};
 use stowage_core::{CoreError, Result};
 
@@ -40,6 +41,7 @@ impl Application {
         tracing::info!(backend = ?catalogue.backend(), "catalogue ready");
         let blob_stores = open_blob_stores(&catalogue, &config).await?;
         ensure_admin(&catalogue, &config).await?;
+        ensure_anonymous_user(&catalogue).await?;
 
         let listener = TcpListener::bind(config.listen_addr())
             .map_err(|e| CoreError::Internal(format!("cannot listen on {}: {e}", config.listen)))?;
@@ -56,11 +58,15 @@ impl Application {
                 format!("{}{}", password::random_secret(), password::random_secret())
             })
             .await?;
+        let recipes = Recipes::all();
+        let audit = AuditLog::open(&services.config.data_dir.join("audit"))?;
+        let security = Arc::new(Security::load(catalogue.clone(), recipes.formats(), audit).await?);
+        security.spawn_refresher();
         let state = web::Data::new(AppState {
             tokens: stowage_core::security::tokens::TokenSigner::new(token_key.as_bytes()),
             services,
-            authenticator: Authenticator::new(catalogue),
-            recipes: Recipes::all(),
+            security,
+            recipes,
             connectors: Default::default(),
             started: std::time::Instant::now(),
         });
@@ -70,8 +76,8 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
-                .configure(crate::rest::configure)
-                .configure(crate::content::configure)
+                .wrap(actix_web::middleware::from_fn(crate::routes::enforce_main))
+                .configure(crate::routes::configure_main)
         })
         .listen(listener)?
         .run();
@@ -190,6 +196,30 @@ async fn open_blob_stores(catalogue: &Catalogue, config: &Config) -> Result<Blob
         }
     }
     Ok(stores)
+}
+
+/// Creates the anonymous user (no password; it cannot sign in) if it is missing. Whether
+/// requests without credentials act as it is the anonymous-access switch.
+async fn ensure_anonymous_user(catalogue: &Catalogue) -> Result<()> {
+    if catalogue.find_user(ANONYMOUS_USER).await?.is_some() {
+        return Ok(());
+    }
+    let created = catalogue
+        .create_user(&User {
+            user_id: ANONYMOUS_USER.into(),
+            first_name: "Anonymous".into(),
+            last_name: "User".into(),
+            email: "anonymous@example.org".into(),
+            status: UserStatus::Active,
+            roles: vec![ANONYMOUS_ROLE.into()],
+            password_hash: String::new(),
+        })
+        .await;
+    match created {
+        // Another node got there first.
+        Ok(()) | Err(CoreError::Invalid { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// On first start (no users), creates `admin` with the configured password, or a random one

@@ -3,14 +3,14 @@
 use crate::recipes::Recipes;
 use std::sync::Arc;
 use stowage_core::format::Services;
-use stowage_core::security::Authenticator;
+use stowage_core::security::Security;
 
 /// Everything a handler needs.
 pub struct AppState {
     /// Core services, shared with the formats.
     pub services: Arc<Services>,
-    /// Credential checks.
-    pub authenticator: Authenticator,
+    /// Who callers are and what they may do.
+    pub security: Arc<Security>,
     /// Format recipes.
     pub recipes: Recipes,
     /// Signs and checks docker Bearer tokens.

@@ -10,8 +10,10 @@
 mod assets;
 mod blob_stores;
 mod repositories;
+mod roles;
 mod settings;
 mod uploads;
+mod user_tokens;
 mod users;
 
 pub use assets::{AssetPage, ComponentWithAssets};

@@ -25,4 +25,26 @@ impl Catalogue {
             .await?;
         Ok(row.try_get("value")?)
     }
+
+    /// The value of setting `key`, if set.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut *self.conn().await?)
+            .await?;
+        Ok(row.map(|r| r.try_get("value")).transpose()?)
+    }
+
+    /// Sets `key` to `value`.
+    pub async fn put_setting(&self, key: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        Ok(())
+    }
 }

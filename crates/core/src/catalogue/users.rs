@@ -94,4 +94,42 @@ impl Catalogue {
         }
         Ok(())
     }
+
+    /// Replaces a user's names, email, status and roles.
+    pub async fn update_user(&self, u: &User) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE users SET first_name = $1, last_name = $2, email = $3, status = $4, roles = $5 \
+             WHERE user_id = $6",
+        )
+        .bind(&u.first_name)
+        .bind(&u.last_name)
+        .bind(&u.email)
+        .bind(u.status.as_str())
+        .bind(serde_json::to_string(&u.roles).unwrap_or_else(|_| "[]".into()))
+        .bind(&u.user_id)
+        .execute(&mut *self.conn().await?)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(CoreError::NotFound(format!("user '{}'", u.user_id)));
+        }
+        Ok(())
+    }
+
+    /// Deletes a user and the user's tokens.
+    pub async fn delete_user(&self, user_id: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM user_tokens WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM users WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(CoreError::NotFound(format!("user '{user_id}'")));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }

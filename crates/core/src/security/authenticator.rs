@@ -1,11 +1,13 @@
 //! Checks Basic credentials without running argon2 on every request.
 //!
-//! A verified (user, password) pair is remembered for [`CACHE_TTL`] under the sha256 of the pair,
-//! so a client that sends Basic credentials with each request (curl, docker with forceBasicAuth)
-//! pays for argon2 once a minute, not per request. Changing or deleting a user forgets its entries.
+//! The password may be the user's password or one of the user's tokens (`stw_…`, see
+//! [`super::user_tokens`]). A verified (user, password) pair is remembered for [`CACHE_TTL`]
+//! under the sha256 of the pair, so a client that sends Basic credentials with each request
+//! (curl, docker with forceBasicAuth) pays for argon2 once a minute, not per request. Changing,
+//! disabling or deleting a user, or revoking a token, forgets its entries.
 
-use super::Principal;
 use super::password;
+use super::user_tokens;
 use crate::catalogue::Catalogue;
 use crate::model::UserStatus;
 use crate::{CoreError, Result};
@@ -17,10 +19,21 @@ use std::time::{Duration, Instant};
 /// How long a verified credential is trusted without re-checking its hash.
 pub const CACHE_TTL: Duration = Duration::from_secs(60);
 
-/// Verifies credentials against the catalogue's users.
+/// A user whose credentials checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// User id.
+    pub user_id: String,
+    /// The user's role ids.
+    pub roles: Vec<String>,
+    /// The id of the user token used, when it was one.
+    pub token_id: Option<String>,
+}
+
+/// Verifies credentials against the catalogue's users and user tokens.
 pub struct Authenticator {
     catalogue: Catalogue,
-    cache: Mutex<HashMap<[u8; 32], (Principal, Instant)>>,
+    cache: Mutex<HashMap<[u8; 32], (Identity, Instant)>>,
 }
 
 impl Authenticator {
@@ -40,20 +53,38 @@ impl Authenticator {
         h.finalize().into()
     }
 
-    /// The principal for `user`/`pass`, or `Unauthenticated` (unknown user, wrong password or
-    /// disabled account alike, so the answer does not reveal which).
-    pub async fn basic(&self, user: &str, pass: &str) -> Result<Principal> {
+    /// The cached identity for `user`/`pass`, when verified less than [`CACHE_TTL`] ago.
+    pub fn cached(&self, user: &str, pass: &str) -> Option<Identity> {
         let key = Self::key(user, pass);
-        {
-            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((p, at)) = cache.get(&key)
-                && at.elapsed() < CACHE_TTL
-            {
-                return Ok(p.clone());
-            }
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(&key)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(i, _)| i.clone())
+    }
+
+    /// The identity for `user`/`pass`, or `Unauthenticated` (unknown user, wrong password,
+    /// expired token or disabled account alike, so the answer does not reveal which).
+    pub async fn basic(&self, user: &str, pass: &str) -> Result<Identity> {
+        if let Some(found) = self.cached(user, pass) {
+            return Ok(found);
         }
+        let identity = if user_tokens::looks_like_token(pass) {
+            self.check_token(user, pass).await?
+        } else {
+            self.check_password(user, pass).await?
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+        cache.insert(Self::key(user, pass), (identity.clone(), Instant::now()));
+        Ok(identity)
+    }
+
+    async fn check_password(&self, user: &str, pass: &str) -> Result<Identity> {
         let found = self.catalogue.find_user(user).await?;
-        let Some(u) = found.filter(|u| u.status == UserStatus::Active) else {
+        let Some(u) =
+            found.filter(|u| u.status == UserStatus::Active && !u.password_hash.is_empty())
+        else {
             // Spend the same time as a real check so timing does not reveal unknown users.
             let pass = pass.to_owned();
             let _ = tokio::task::spawn_blocking(move || password::verify(DUMMY_HASH, &pass)).await;
@@ -67,20 +98,48 @@ impl Authenticator {
         if !ok {
             return Err(CoreError::Unauthenticated);
         }
-        let principal = Principal {
+        Ok(Identity {
             user_id: u.user_id,
             roles: u.roles,
-        };
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
-        cache.insert(key, (principal.clone(), Instant::now()));
-        Ok(principal)
+            token_id: None,
+        })
     }
 
-    /// Forgets cached credentials of `user_id` (after a password, role or status change).
+    /// A user token: high-entropy, so a sha256 lookup is enough (no argon2).
+    async fn check_token(&self, user: &str, token: &str) -> Result<Identity> {
+        let hash = user_tokens::hash(token);
+        let Some(t) = self.catalogue.find_user_token(&hash).await? else {
+            return Err(CoreError::Unauthenticated);
+        };
+        if t.user_id != user || t.is_expired(crate::now_millis()) {
+            return Err(CoreError::Unauthenticated);
+        }
+        let Some(u) = self
+            .catalogue
+            .find_user(user)
+            .await?
+            .filter(|u| u.status == UserStatus::Active)
+        else {
+            return Err(CoreError::Unauthenticated);
+        };
+        self.catalogue.touch_user_token(&t.id).await?;
+        Ok(Identity {
+            user_id: u.user_id,
+            roles: u.roles,
+            token_id: Some(t.id),
+        })
+    }
+
+    /// Forgets cached credentials of `user_id` (after a password, role or status change, or a
+    /// revoked token).
     pub fn forget(&self, user_id: &str) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        cache.retain(|_, (p, _)| p.user_id != user_id);
+        cache.retain(|_, (i, _)| i.user_id != user_id);
+    }
+
+    /// Forgets every cached credential (after a role or privilege change).
+    pub fn forget_all(&self) {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }
 

@@ -1,7 +1,7 @@
 //! Content routes: `/repository/<name>/<path>` dispatched to the repository's format, the
 //! path-routed Distribution API under `/v2/<name>/…` ([`v2`]), and the HTML browse listing at `/service/rest/repository/browse/<name>/<dir>/`.
 
-mod browse;
+pub(crate) mod browse;
 pub(crate) mod v2;
 
 use crate::auth::Caller;
@@ -10,20 +10,6 @@ use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use stowage_core::CoreError;
 use stowage_core::format::{ContentContext, action_for_method};
-
-/// Registers the content routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.configure(v2::configure);
-    cfg.route("/repository/{repo}/{tail:.*}", web::route().to(dispatch))
-        .route(
-            "/service/rest/repository/browse/{repo}",
-            web::get().to(browse::redirect_to_root),
-        )
-        .route(
-            "/service/rest/repository/browse/{repo}/{tail:.*}",
-            web::get().to(browse::listing),
-        );
-}
 
 /// The still percent-encoded remainder of the request path after `/<prefix>/<repo>/`.
 pub(crate) fn raw_tail<'a>(req: &'a HttpRequest, prefix: &str, repo: &str) -> &'a str {
@@ -38,7 +24,9 @@ pub(crate) fn raw_tail<'a>(req: &'a HttpRequest, prefix: &str, repo: &str) -> &'
         .unwrap_or("")
 }
 
-async fn dispatch(
+/// `/repository/<name>/<path>`: the repository's format serves it once the caller holds the
+/// repository-view action the method needs.
+pub(crate) async fn dispatch(
     req: HttpRequest,
     body: web::Payload,
     state: State,

@@ -8,7 +8,7 @@
 //! Bearer realm=".../v2/token",service="stowage",scope="repository:<image>:pull,push"`, and
 //! `/v2/token` issues short-lived signed tokens for the scopes the user's privileges allow.
 
-use crate::auth::{Caller, basic_credentials};
+use crate::auth::{Caller, basic_credentials, bearer_token};
 use crate::content::raw_tail;
 use crate::error::{BASIC_CHALLENGE, RestError};
 use crate::state::State;
@@ -26,25 +26,6 @@ use stowage_docker::http::{API_VERSION, Failure, error_response};
 
 /// The `service` of issued tokens.
 const SERVICE: &str = "stowage";
-
-/// Registers the path-routed `/v2` routes of the main listener.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v2", web::get().to(version))
-        .route("/v2/", web::get().to(version))
-        .route("/v2/token", web::get().to(token))
-        .route("/v2/_catalog", web::get().to(catalog))
-        .route("/v2/{repo}/{tail:.*}", web::route().to(dispatch));
-}
-
-/// Registers the routes of a repository's own port.
-pub fn configure_port(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v2", web::get().to(version_on_port))
-        .route("/v2/", web::get().to(version_on_port))
-        .route("/v2/token", web::get().to(token))
-        .route("/v2/_catalog", web::get().to(catalog))
-        .route("/v1/search", web::get().to(search))
-        .route("/v2/{tail:.*}", web::route().to(serve_on_port));
-}
 
 /// The repository a per-repository listener serves.
 pub struct PortRepository(pub String);
@@ -104,7 +85,7 @@ fn uses_tokens(repo: &Repository) -> bool {
         == Some(false)
 }
 
-async fn version(req: HttpRequest, caller: Result<Caller, RestError>) -> HttpResponse {
+pub(crate) async fn version(req: HttpRequest, caller: Result<Caller, RestError>) -> HttpResponse {
     match signed_in(&req, &Challenge::Basic, caller) {
         Ok(Caller(Some(_))) => HttpResponse::Ok()
             .insert_header(API_VERSION)
@@ -114,7 +95,7 @@ async fn version(req: HttpRequest, caller: Result<Caller, RestError>) -> HttpRes
     }
 }
 
-async fn version_on_port(
+pub(crate) async fn version_on_port(
     req: HttpRequest,
     state: State,
     caller: Result<Caller, RestError>,
@@ -130,10 +111,14 @@ async fn version_on_port(
         Challenge::Basic
     };
     match signed_in(&req, &challenge, caller) {
-        Ok(Caller(Some(_))) => HttpResponse::Ok()
-            .insert_header(API_VERSION)
-            .json(json!({})),
-        Ok(Caller(None)) => unauthorized(&req, &challenge),
+        // With the token flow, the anonymous user is sent for a token too (as Docker Hub
+        // does): docker then asks `/v2/token` without credentials and gets an anonymous one.
+        Ok(Caller(Some(p))) if !(bearer && p.anonymous && bearer_token(&req).is_none()) => {
+            HttpResponse::Ok()
+                .insert_header(API_VERSION)
+                .json(json!({}))
+        }
+        Ok(_) => unauthorized(&req, &challenge),
         Err(resp) => resp,
     }
 }
@@ -149,14 +134,16 @@ fn token_action(method: &Method) -> &'static str {
 
 /// `GET /v2/token?service=…&scope=repository:<name>:<actions>…`: a token granting, of the
 /// requested actions, those the caller's privileges allow (Docker's token spec response).
-async fn token(
+/// Without credentials, and with anonymous access on, an anonymous token with the anonymous
+/// user's grants.
+pub(crate) async fn token(
     req: HttpRequest,
     state: State,
     caller: Result<Caller, RestError>,
     port_repo: Option<web::Data<PortRepository>>,
 ) -> HttpResponse {
     let principal = match signed_in(&req, &Challenge::Basic, caller) {
-        Ok(Caller(Some(p))) if basic_credentials(&req).is_some() => p,
+        Ok(Caller(Some(p))) if basic_credentials(&req).is_some() || p.anonymous => p,
         Ok(_) => return unauthorized(&req, &Challenge::Basic),
         Err(resp) => return resp,
     };
@@ -209,7 +196,7 @@ async fn token(
 
 /// `GET /v2/_catalog`: `<repository>/<image>` for every tagged image the caller may browse,
 /// sorted, paged with `n` and `last`.
-async fn catalog(
+pub(crate) async fn catalog(
     req: HttpRequest,
     state: State,
     caller: Result<Caller, RestError>,
@@ -261,7 +248,7 @@ async fn catalog_names(
 /// `GET /v1/search?q=&n=` on a repository's own port with `v1Enabled`: what `docker search
 /// host:port/<term>` asks for (the V2 API has no search). Matches tagged image names containing
 /// the term.
-async fn search(
+pub(crate) async fn search(
     req: HttpRequest,
     state: State,
     caller: Result<Caller, RestError>,
@@ -330,7 +317,7 @@ fn paged(req: &HttpRequest, names: Vec<String>) -> HttpResponse {
     resp.json(json!({ "repositories": page }))
 }
 
-async fn dispatch(
+pub(crate) async fn dispatch(
     req: HttpRequest,
     body: web::Payload,
     state: State,
@@ -355,7 +342,7 @@ async fn dispatch(
     .await
 }
 
-async fn serve_on_port(
+pub(crate) async fn serve_on_port(
     req: HttpRequest,
     body: web::Payload,
     state: State,

@@ -14,13 +14,6 @@ use stowage_core::security::{Action, Permission};
 /// Items per page of the list endpoints.
 pub const PAGE_SIZE: i64 = 100;
 
-/// Registers the asset routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/assets", web::get().to(list))
-        .route("/assets/{id}", web::get().to(get_one))
-        .route("/assets/{id}", web::delete().to(delete));
-}
-
 /// Query of the paged list endpoints.
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -84,7 +77,7 @@ pub fn asset_xo(req: &HttpRequest, repo: &Repository, asset: &Asset) -> Value {
     })
 }
 
-async fn list(
+pub(crate) async fn list(
     req: HttpRequest,
     state: State,
     caller: Caller,
@@ -107,13 +100,12 @@ async fn list(
     })))
 }
 
-async fn get_one(
+pub(crate) async fn get_one(
     req: HttpRequest,
     state: State,
     caller: Caller,
     id: web::Path<String>,
 ) -> RestResult<HttpResponse> {
-    caller.signed_in()?;
     let catalogue = &state.services.catalogue;
     let asset = catalogue.asset(&id).await?;
     let repo = catalogue.repository_by_id(&asset.repository_id).await?;
@@ -121,12 +113,23 @@ async fn get_one(
     Ok(HttpResponse::Ok().json(asset_xo(&req, &repo, &asset)))
 }
 
-async fn delete(state: State, caller: Caller, id: web::Path<String>) -> RestResult<HttpResponse> {
-    caller.signed_in()?;
+pub(crate) async fn delete(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+) -> RestResult<HttpResponse> {
     let catalogue = &state.services.catalogue;
     let asset = catalogue.asset(&id).await?;
     let repo = catalogue.repository_by_id(&asset.repository_id).await?;
     require_on(&caller, &repo, Action::Delete)?;
     catalogue.delete_asset(&id).await?;
+    super::audit(
+        &req,
+        &state,
+        &caller,
+        "asset.delete",
+        &format!("{}/{}", repo.name, asset.path),
+    );
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,31 +1,19 @@
 //! `/v1/blobstores`: list, create (`file`, `s3`), read and delete blob stores, in Nexus's shapes.
 
-use super::{RestResult, json_body};
+use super::{RestResult, audit, json_body};
 use crate::auth::Caller;
 use crate::state::State;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use stowage_core::CoreError;
 use stowage_core::model::BlobStoreRecord;
 use stowage_core::names::parse_blob_store_name;
-use stowage_core::security::Permission;
 use stowage_core::storage::{BlobStore, StoreSettings};
 
 /// What Nexus shows instead of a stored secret.
 const SECRET_PLACEHOLDER: &str = "#~NXRM~PLACEHOLDER~PASSWORD~#";
 
-/// Registers the blob store routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/blobstores", web::get().to(list))
-        .route("/blobstores/file", web::post().to(create_file))
-        .route("/blobstores/s3", web::post().to(create_s3))
-        .route("/blobstores/file/{name}", web::get().to(get_file))
-        .route("/blobstores/s3/{name}", web::get().to(get_s3))
-        .route("/blobstores/{name}", web::delete().to(delete));
-}
-
-async fn list(state: State, caller: Caller) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminRead)?;
+pub(crate) async fn list(state: State) -> RestResult<HttpResponse> {
     let services = &state.services;
     let mut out = Vec::new();
     for rec in services.catalogue.list_blob_stores().await? {
@@ -45,7 +33,7 @@ async fn list(state: State, caller: Caller) -> RestResult<HttpResponse> {
 }
 
 /// Validates, opens and probes a new store, then records it. Nothing is saved on failure.
-async fn create(state: &State, kind: &str, mut body: Value) -> Result<(), CoreError> {
+async fn create(state: &State, kind: &str, mut body: Value) -> Result<String, CoreError> {
     let name = body
         .get("name")
         .and_then(Value::as_str)
@@ -84,18 +72,28 @@ async fn create(state: &State, kind: &str, mut body: Value) -> Result<(), CoreEr
         .await?;
     state.services.blob_stores.insert(store);
     tracing::info!(blob_store = %name, kind, "blob store created");
-    Ok(())
+    Ok(name.to_string())
 }
 
-async fn create_file(state: State, caller: Caller, body: web::Bytes) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminWrite)?;
-    create(&state, "File", json_body(&body)?).await?;
+pub(crate) async fn create_file(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    body: web::Bytes,
+) -> RestResult<HttpResponse> {
+    let name = create(&state, "File", json_body(&body)?).await?;
+    audit(&req, &state, &caller, "blobstore.create", &name);
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn create_s3(state: State, caller: Caller, body: web::Bytes) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminWrite)?;
-    create(&state, "S3", json_body(&body)?).await?;
+pub(crate) async fn create_s3(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    body: web::Bytes,
+) -> RestResult<HttpResponse> {
+    let name = create(&state, "S3", json_body(&body)?).await?;
+    audit(&req, &state, &caller, "blobstore.create", &name);
     Ok(HttpResponse::Created().finish())
 }
 
@@ -110,12 +108,7 @@ async fn record(state: &State, kind: &str, name: &str) -> Result<BlobStoreRecord
         .ok_or_else(|| CoreError::NotFound(format!("{kind} blob store '{name}'")))
 }
 
-async fn get_file(
-    state: State,
-    caller: Caller,
-    name: web::Path<String>,
-) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminRead)?;
+pub(crate) async fn get_file(state: State, name: web::Path<String>) -> RestResult<HttpResponse> {
     let rec = record(&state, "File", &name).await?;
     Ok(HttpResponse::Ok().json(json!({
         "path": rec.attributes.get("path"),
@@ -123,8 +116,7 @@ async fn get_file(
     })))
 }
 
-async fn get_s3(state: State, caller: Caller, name: web::Path<String>) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminRead)?;
+pub(crate) async fn get_s3(state: State, name: web::Path<String>) -> RestResult<HttpResponse> {
     let mut rec = record(&state, "S3", &name).await?;
     for key in ["secretAccessKey", "sessionToken"] {
         if let Some(v) = rec
@@ -142,8 +134,12 @@ async fn get_s3(state: State, caller: Caller, name: web::Path<String>) -> RestRe
     Ok(HttpResponse::Ok().json(out))
 }
 
-async fn delete(state: State, caller: Caller, name: web::Path<String>) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminWrite)?;
+pub(crate) async fn delete(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    name: web::Path<String>,
+) -> RestResult<HttpResponse> {
     let catalogue = &state.services.catalogue;
     if catalogue.blob_store_in_use(&name).await? {
         return Err(CoreError::invalid(
@@ -154,5 +150,6 @@ async fn delete(state: State, caller: Caller, name: web::Path<String>) -> RestRe
     }
     catalogue.delete_blob_store(&name).await?;
     state.services.blob_stores.remove(&name);
+    audit(&req, &state, &caller, "blobstore.delete", &name);
     Ok(HttpResponse::NoContent().finish())
 }

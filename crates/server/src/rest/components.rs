@@ -10,13 +10,6 @@ use stowage_core::catalogue::ComponentWithAssets;
 use stowage_core::model::Repository;
 use stowage_core::security::Action;
 
-/// Registers the component routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/components", web::get().to(list))
-        .route("/components/{id}", web::get().to(get_one))
-        .route("/components/{id}", web::delete().to(delete));
-}
-
 fn component_xo(req: &HttpRequest, repo: &Repository, c: &ComponentWithAssets) -> Value {
     json!({
         "id": c.component.id,
@@ -30,7 +23,7 @@ fn component_xo(req: &HttpRequest, repo: &Repository, c: &ComponentWithAssets) -
     })
 }
 
-async fn list(
+pub(crate) async fn list(
     req: HttpRequest,
     state: State,
     caller: Caller,
@@ -53,13 +46,12 @@ async fn list(
     })))
 }
 
-async fn get_one(
+pub(crate) async fn get_one(
     req: HttpRequest,
     state: State,
     caller: Caller,
     id: web::Path<String>,
 ) -> RestResult<HttpResponse> {
-    caller.signed_in()?;
     let catalogue = &state.services.catalogue;
     let c = catalogue.component(&id).await?;
     let repo = catalogue
@@ -69,8 +61,12 @@ async fn get_one(
     Ok(HttpResponse::Ok().json(component_xo(&req, &repo, &c)))
 }
 
-async fn delete(state: State, caller: Caller, id: web::Path<String>) -> RestResult<HttpResponse> {
-    caller.signed_in()?;
+pub(crate) async fn delete(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+) -> RestResult<HttpResponse> {
     let catalogue = &state.services.catalogue;
     let c = catalogue.component(&id).await?;
     let repo = catalogue
@@ -78,5 +74,12 @@ async fn delete(state: State, caller: Caller, id: web::Path<String>) -> RestResu
         .await?;
     require_on(&caller, &repo, Action::Delete)?;
     catalogue.delete_component(&id).await?;
+    super::audit(
+        &req,
+        &state,
+        &caller,
+        "component.delete",
+        &format!("{}/{}:{}", repo.name, c.component.name, c.component.version),
+    );
     Ok(HttpResponse::NoContent().finish())
 }

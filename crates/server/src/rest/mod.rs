@@ -1,27 +1,34 @@
 //! The Nexus-compatible REST API under `/service/rest`, one file per endpoint group. Field names
 //! follow Sonatype's generated client (`nexus-api-client`) exactly.
 
-mod assets;
-mod blobstores;
-mod components;
-mod repositories;
-mod status;
-mod users;
+//! The routes themselves, with the privilege each needs, are listed in `crate::routes`.
 
+pub(crate) mod anonymous;
+pub(crate) mod assets;
+pub(crate) mod audit;
+pub(crate) mod blobstores;
+pub(crate) mod components;
+pub(crate) mod privileges;
+pub(crate) mod repositories;
+pub(crate) mod roles;
+pub(crate) mod status;
+pub(crate) mod user_tokens;
+pub(crate) mod users;
+
+use crate::auth::{Caller, client_ip};
+use crate::state::State;
 use actix_web::{HttpRequest, web};
 use stowage_core::CoreError;
+use stowage_core::security::audit::AuditEvent;
 
-/// Registers every REST route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/service/rest/v1")
-            .configure(status::configure)
-            .configure(repositories::configure)
-            .configure(blobstores::configure)
-            .configure(components::configure)
-            .configure(assets::configure)
-            .configure(users::configure),
-    );
+/// Appends `action` on `target` by the caller to the audit log.
+pub fn audit(req: &HttpRequest, state: &State, caller: &Caller, action: &str, target: &str) {
+    state.security.audit().record(AuditEvent::new(
+        caller.name(),
+        Some(&client_ip(req)),
+        action,
+        target,
+    ));
 }
 
 /// Result of a REST handler.

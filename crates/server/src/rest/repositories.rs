@@ -1,7 +1,7 @@
 //! `/v1/repositories`: list, read, create, update and delete repositories of any registered
 //! format. Format-specific request bodies are validated by the format's recipe.
 
-use super::{RestResult, base_url, json_body};
+use super::{RestResult, audit, base_url, json_body};
 use crate::auth::Caller;
 use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,30 +10,35 @@ use std::sync::Arc;
 use stowage_core::CoreError;
 use stowage_core::format::Recipe;
 use stowage_core::model::{RepoKind, Repository};
+use stowage_core::security::privileges::REPOSITORY_ACTIONS;
 use stowage_core::security::{Action, Permission};
-
-/// Registers the repository routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/repositories", web::get().to(list))
-        .route("/repositories/{name}", web::get().to(get_one))
-        .route("/repositories/{name}", web::delete().to(delete))
-        .route("/repositories/{format}/{kind}", web::post().to(create))
-        .route(
-            "/repositories/{format}/{kind}/{name}",
-            web::get().to(get_typed),
-        )
-        .route(
-            "/repositories/{format}/{kind}/{name}",
-            web::put().to(update),
-        );
-}
 
 fn url_of(req: &HttpRequest, repo: &Repository) -> String {
     format!("{}/repository/{}", base_url(req), repo.name)
 }
 
-async fn list(req: HttpRequest, state: State, caller: Caller) -> RestResult<HttpResponse> {
-    let principal = caller.signed_in()?;
+/// Fails unless the caller holds `nx-repository-admin-<format>-<name>-<action>`.
+fn require_admin(
+    caller: &Caller,
+    format: &str,
+    name: &str,
+    action: Action,
+) -> Result<(), CoreError> {
+    caller
+        .require(Permission::RepositoryAdmin {
+            format,
+            repository: name,
+            action,
+        })
+        .map(|_| ())
+}
+
+pub(crate) async fn list(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+) -> RestResult<HttpResponse> {
+    let principal = caller.principal()?;
     let catalogue = &state.services.catalogue;
     let mut out = Vec::new();
     for repo in catalogue.list_repositories().await? {
@@ -58,14 +63,14 @@ async fn list(req: HttpRequest, state: State, caller: Caller) -> RestResult<Http
     Ok(HttpResponse::Ok().json(out))
 }
 
-async fn get_one(
+pub(crate) async fn get_one(
     req: HttpRequest,
     state: State,
     caller: Caller,
     name: web::Path<String>,
 ) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminRead)?;
     let repo = state.services.catalogue.repository(&name).await?;
+    require_admin(&caller, &repo.format, &repo.name, Action::Read)?;
     Ok(HttpResponse::Ok().json(json!({
         "name": repo.name,
         "format": repo.format,
@@ -75,10 +80,34 @@ async fn get_one(
     })))
 }
 
-async fn delete(state: State, caller: Caller, name: web::Path<String>) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminWrite)?;
-    state.services.catalogue.delete_repository(&name).await?;
+pub(crate) async fn delete(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    name: web::Path<String>,
+) -> RestResult<HttpResponse> {
+    let repo = state.services.catalogue.repository(&name).await?;
+    require_admin(&caller, &repo.format, &repo.name, Action::Delete)?;
+    let catalogue = &state.services.catalogue;
+    catalogue.delete_repository(&name).await?;
     state.connectors.close(&name).await;
+    // Its built-in privileges go with it, from every role too: a later repository of the
+    // same name starts with no grants.
+    let gone: Vec<String> = ["view", "admin"]
+        .iter()
+        .flat_map(|family| {
+            let repo = &repo;
+            REPOSITORY_ACTIONS.iter().chain(&["*"]).map(move |action| {
+                format!(
+                    "nx-repository-{family}-{}-{}-{action}",
+                    repo.format, repo.name
+                )
+            })
+        })
+        .collect();
+    catalogue.remove_privileges_from_roles(&gone).await?;
+    state.security.refresh().await?;
+    audit(&req, &state, &caller, "repository.delete", &name);
     tracing::info!(repo = %name, "repository deleted");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -90,14 +119,15 @@ fn recipe_for(state: &State, format: &str, kind: &str) -> Result<Arc<dyn Recipe>
         .ok_or_else(|| CoreError::NotFound(format!("repository type {format}/{kind}")))
 }
 
-async fn create(
+pub(crate) async fn create(
+    req: HttpRequest,
     state: State,
     caller: Caller,
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminWrite)?;
     let (format, kind) = path.into_inner();
+    require_admin(&caller, &format, "*", Action::Add)?;
     let recipe = recipe_for(&state, &format, &kind)?;
     let spec = recipe.parse_request(&json_body(&body)?)?;
     if state.services.blob_store(&spec.blob_store).await.is_err() {
@@ -142,6 +172,8 @@ async fn create(
         }
         return Err(e.into());
     }
+    state.security.refresh().await?;
+    audit(&req, &state, &caller, "repository.create", &repo.name);
     tracing::info!(repo = %repo.name, format = %format, kind = %kind, "repository created");
     Ok(HttpResponse::Created().finish())
 }
@@ -182,14 +214,14 @@ async fn typed_repository(
     Ok(repo)
 }
 
-async fn get_typed(
+pub(crate) async fn get_typed(
     req: HttpRequest,
     state: State,
     caller: Caller,
     path: web::Path<(String, String, String)>,
 ) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminRead)?;
     let (format, kind, name) = path.into_inner();
+    require_admin(&caller, &format, &name, Action::Read)?;
     let repo = typed_repository(&state, &format, &kind, &name).await?;
     let mut out = json!({
         "name": repo.name,
@@ -206,14 +238,15 @@ async fn get_typed(
     Ok(HttpResponse::Ok().json(out))
 }
 
-async fn update(
+pub(crate) async fn update(
+    req: HttpRequest,
     state: State,
     caller: Caller,
     path: web::Path<(String, String, String)>,
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminWrite)?;
     let (format, kind, name) = path.into_inner();
+    require_admin(&caller, &format, &name, Action::Edit)?;
     let recipe = recipe_for(&state, &format, &kind)?;
     let mut repo = typed_repository(&state, &format, &kind, &name).await?;
     let spec = recipe.parse_request(&json_body(&body)?)?;
@@ -249,6 +282,7 @@ async fn update(
     if new_port.is_none() && old_port.is_some() {
         state.connectors.close(&repo.name).await;
     }
+    audit(&req, &state, &caller, "repository.update", &repo.name);
     tracing::info!(repo = %repo.name, "repository updated");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,19 +1,13 @@
 //! `GET /v1/status` (the server is up) and `GET /v1/status/writable` (it can take writes).
 
 use crate::state::State;
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 
-/// Registers the status routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/status", web::get().to(status))
-        .route("/status/writable", web::get().to(writable));
-}
-
-async fn status() -> HttpResponse {
+pub(crate) async fn status() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-async fn writable(state: State) -> HttpResponse {
+pub(crate) async fn writable(state: State) -> HttpResponse {
     match state.services.catalogue.ping().await {
         Ok(()) => HttpResponse::Ok().finish(),
         Err(e) => {

@@ -1,24 +1,14 @@
-//! `/v1/security/users`: list and create local users, change a password.
+//! `/v1/security/users`: list, create, update and delete local users, change a password.
 
-use super::{RestResult, json_body};
+use super::{RestResult, audit, json_body};
 use crate::auth::Caller;
 use crate::state::State;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use stowage_core::CoreError;
 use stowage_core::model::{User, UserStatus};
-use stowage_core::security::{BUILTIN_ROLES, Permission, password};
-
-/// Registers the user routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/security/users", web::get().to(list))
-        .route("/security/users", web::post().to(create))
-        .route(
-            "/security/users/{user_id}/change-password",
-            web::put().to(change_password),
-        );
-}
+use stowage_core::security::{ANONYMOUS_USER, AppAction, Permission, password};
 
 /// Nexus's `ApiUser` for `u`.
 fn api_user(u: &User) -> Value {
@@ -36,17 +26,12 @@ fn api_user(u: &User) -> Value {
 }
 
 #[derive(Deserialize)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     #[serde(rename = "userId")]
     user_id: Option<String>,
 }
 
-async fn list(
-    state: State,
-    caller: Caller,
-    query: web::Query<ListQuery>,
-) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminRead)?;
+pub(crate) async fn list(state: State, query: web::Query<ListQuery>) -> RestResult<HttpResponse> {
     let users = state.services.catalogue.list_users().await?;
     let prefix = query.user_id.as_deref().unwrap_or("");
     let out: Vec<Value> = users
@@ -75,8 +60,50 @@ pub fn check_password(p: &str) -> Result<(), CoreError> {
     Ok(())
 }
 
-async fn create(state: State, caller: Caller, body: web::Bytes) -> RestResult<HttpResponse> {
-    caller.require(Permission::AdminWrite)?;
+/// The `roles` of a user or role body: known role ids only.
+pub(crate) fn role_list(
+    state: &State,
+    body: &Value,
+    field: &str,
+) -> Result<Vec<String>, CoreError> {
+    let roles: Vec<String> = match body.get(field) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|_| CoreError::invalid(field, "must be a list of role ids"))?,
+    };
+    let policy = state.security.policy();
+    if let Some(bad) = roles.iter().find(|r| policy.role(r).is_none()) {
+        return Err(CoreError::invalid(field, format!("unknown role '{bad}'")));
+    }
+    Ok(roles)
+}
+
+/// The fields of a user body other than its id and password.
+fn user_fields(state: &State, body: &Value, user_id: &str) -> Result<User, CoreError> {
+    let email = required(body, "emailAddress")?;
+    if !email.contains('@') {
+        return Err(CoreError::invalid(
+            "emailAddress",
+            "is not an email address",
+        ));
+    }
+    Ok(User {
+        user_id: user_id.to_owned(),
+        first_name: required(body, "firstName")?.to_owned(),
+        last_name: required(body, "lastName")?.to_owned(),
+        email: email.to_owned(),
+        status: UserStatus::parse(required(body, "status")?)?,
+        roles: role_list(state, body, "roles")?,
+        password_hash: String::new(),
+    })
+}
+
+pub(crate) async fn create(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    body: web::Bytes,
+) -> RestResult<HttpResponse> {
     let body = json_body(&body)?;
     let user_id = required(&body, "userId")?;
     if !user_id
@@ -89,32 +116,69 @@ async fn create(state: State, caller: Caller, body: web::Bytes) -> RestResult<Ht
         )
         .into());
     }
-    let email = required(&body, "emailAddress")?;
-    if !email.contains('@') {
-        return Err(CoreError::invalid("emailAddress", "is not an email address").into());
-    }
+    let mut user = user_fields(&state, &body, user_id)?;
     let pass = required(&body, "password")?.to_owned();
     check_password(&pass)?;
-    let roles: Vec<String> = match body.get("roles") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|_| CoreError::invalid("roles", "must be a list of role ids"))?,
-    };
-    if let Some(bad) = roles.iter().find(|r| !BUILTIN_ROLES.contains(&r.as_str())) {
-        return Err(CoreError::invalid("roles", format!("unknown role '{bad}'")).into());
-    }
-    let user = User {
-        user_id: user_id.to_owned(),
-        first_name: required(&body, "firstName")?.to_owned(),
-        last_name: required(&body, "lastName")?.to_owned(),
-        email: email.to_owned(),
-        status: UserStatus::parse(required(&body, "status")?)?,
-        roles,
-        password_hash: hash_off_runtime(pass).await?,
-    };
+    user.password_hash = hash_off_runtime(pass).await?;
     state.services.catalogue.create_user(&user).await?;
-    tracing::info!(user = %user.user_id, "user created");
+    audit(&req, &state, &caller, "user.create", &user.user_id);
     Ok(HttpResponse::Ok().json(api_user(&user)))
+}
+
+pub(crate) async fn update(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    user_id: web::Path<String>,
+    body: web::Bytes,
+) -> RestResult<HttpResponse> {
+    let body = json_body(&body)?;
+    if required(&body, "userId")? != user_id.as_str() {
+        return Err(CoreError::invalid("userId", "must match the user in the URL").into());
+    }
+    let catalogue = &state.services.catalogue;
+    let Some(old) = catalogue.find_user(&user_id).await? else {
+        return Err(CoreError::NotFound(format!("user '{user_id}'")).into());
+    };
+    let user = User {
+        password_hash: old.password_hash,
+        ..user_fields(&state, &body, &user_id)?
+    };
+    catalogue.update_user(&user).await?;
+    state.security.authenticator().forget(&user_id);
+    if user_id.as_str() == state.security.anonymous_settings().user_id {
+        state.security.refresh().await?;
+    }
+    audit(&req, &state, &caller, "user.update", &user_id);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub(crate) async fn delete(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    user_id: web::Path<String>,
+) -> RestResult<HttpResponse> {
+    if caller.name() == user_id.as_str() {
+        return Err(CoreError::invalid(
+            "userId",
+            "you cannot delete the user you are signed in as",
+        )
+        .into());
+    }
+    if user_id.as_str() == ANONYMOUS_USER
+        || user_id.as_str() == state.security.anonymous_settings().user_id
+    {
+        return Err(CoreError::invalid(
+            "userId",
+            "the anonymous user cannot be deleted; turn anonymous access off instead",
+        )
+        .into());
+    }
+    state.services.catalogue.delete_user(&user_id).await?;
+    state.security.authenticator().forget(&user_id);
+    audit(&req, &state, &caller, "user.delete", &user_id);
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Hashes a password on the blocking pool (argon2 is deliberately slow).
@@ -124,15 +188,21 @@ pub async fn hash_off_runtime(pass: String) -> Result<String, CoreError> {
         .map_err(|e| CoreError::Internal(e.to_string()))
 }
 
-async fn change_password(
+/// `PUT …/{userId}/change-password` with the new password as a `text/plain` body: one's own,
+/// or anyone's with `nx-users-update`.
+pub(crate) async fn change_password(
+    req: HttpRequest,
     state: State,
     caller: Caller,
     user_id: web::Path<String>,
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
-    let me = caller.signed_in()?;
+    let me = caller.user()?;
     if me.user_id != *user_id {
-        caller.require(Permission::AdminWrite)?;
+        caller.require(Permission::Application {
+            domain: "users",
+            action: AppAction::Update,
+        })?;
     }
     let pass = std::str::from_utf8(&body)
         .map_err(|_| CoreError::invalid("password", "must be UTF-8 text"))?
@@ -146,7 +216,7 @@ async fn change_password(
     catalogue
         .set_password_hash(&user_id, &hash_off_runtime(pass).await?)
         .await?;
-    state.authenticator.forget(&user_id);
-    tracing::info!(user = %user_id, "password changed");
+    state.security.authenticator().forget(&user_id);
+    audit(&req, &state, &caller, "user.change-password", &user_id);
     Ok(HttpResponse::NoContent().finish())
 }

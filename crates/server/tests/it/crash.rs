@@ -1,44 +1,10 @@
 //! `kill -9` in the middle of an upload: after a restart no asset points at missing bytes and
 //! the interrupted upload left no visible asset. Runs the real `stowage` binary.
 
-use crate::helpers::{ADMIN_PASSWORD, Db, fresh_postgres_url, sha256_hex};
+use crate::helpers::{ADMIN_PASSWORD, Db, fresh_postgres_url, sha256_hex, start_binary};
 use futures_util::StreamExt;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Starts the binary and returns it with its base URL, read from the "listening" log line.
-fn start_binary(data_dir: &Path, db_url: Option<&str>) -> (Child, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stowage"));
-    cmd.env("STOWAGE_DATA_DIR", data_dir)
-        .env("STOWAGE_LISTEN", "127.0.0.1:0")
-        .env("STOWAGE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("STOWAGE_LOG", "info")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    if let Some(url) = db_url {
-        cmd.env("STOWAGE_DATABASE_URL", url);
-    }
-    let mut child = cmd.spawn().expect("spawn stowage");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("address=").nth(1)
-                && line.contains("listening")
-            {
-                let _ = tx.send(addr.trim().to_owned());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("stowage logs its listening address");
-    (child, format!("http://{addr}"))
-}
 
 async fn crash_mid_upload(db: Db) {
     let dir = tempfile::tempdir().unwrap();
@@ -47,7 +13,7 @@ async fn crash_mid_upload(db: Db) {
         Db::Postgres => Some(fresh_postgres_url().await),
     };
     let client = reqwest::Client::new();
-    let (mut child, base) = start_binary(dir.path(), db_url.as_deref());
+    let (mut child, base, _log) = start_binary(dir.path(), db_url.as_deref(), "info");
     let body = serde_json::to_vec(&crate::helpers::raw_hosted("r", "ALLOW")).unwrap();
     let r = client
         .post(format!("{base}/service/rest/v1/repositories/raw/hosted"))
@@ -105,7 +71,7 @@ async fn crash_mid_upload(db: Db) {
     child.wait().unwrap();
     let _ = upload.await;
 
-    let (mut child, base) = start_binary(dir.path(), db_url.as_deref());
+    let (mut child, base, _log) = start_binary(dir.path(), db_url.as_deref(), "info");
     let assets: Value = client
         .get(format!("{base}/service/rest/v1/assets?repository=r"))
         .basic_auth("admin", Some(ADMIN_PASSWORD))

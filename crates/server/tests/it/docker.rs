@@ -2,7 +2,7 @@
 //! uploads of every kind, manifests, tags, deletes and the spec's errors.
 
 use crate::both_backends;
-use crate::helpers::{ADMIN_PASSWORD, TestApp, sha256_hex};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, docker_body, free_port, sha256_hex};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
@@ -311,22 +311,6 @@ async fn token_flow_on_own_port(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn docker_body(name: &str, port: Option<u16>) -> Value {
-    json!({
-        "name": name, "online": true,
-        "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "ALLOW"},
-        "docker": {"v1Enabled": false, "forceBasicAuth": true, "httpPort": port}
-    })
 }
 
 async fn port_answers(app: &TestApp, port: u16) -> bool {

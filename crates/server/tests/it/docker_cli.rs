@@ -3,13 +3,16 @@
 //! path routing on the main port; wrong credentials are refused.
 
 use crate::both_backends;
-use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, free_port};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-both_backends!(docker_login_push_pull);
+both_backends!(
+    docker_login_push_pull,
+    docker_privileges_tokens_and_anonymous
+);
 
 /// Runs the docker CLI against the test daemon with its own client config directory.
 fn docker(config: &Path, args: &[&str], stdin: Option<&str>) -> Output {
@@ -106,12 +109,64 @@ async fn push_remove_pull(config: &Path, registry: &str, local: &str, remote: &s
     )
 }
 
+/// `docker import` of a small tarball with unique content (images cannot be pulled from the
+/// internet here). Returns the local tag, its image id and the unique string, with the docker
+/// client config directory at `<work>/docker-config`.
+async fn import_image(work: &Path) -> (String, String, String) {
+    let config = work.join("docker-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let rootfs = work.join("rootfs");
+    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+    std::fs::write(rootfs.join("etc/stowage-test"), format!("{unique}\n")).unwrap();
+    std::fs::write(
+        rootfs.join("hello.txt"),
+        "hello from stowage\n".repeat(1000),
+    )
+    .unwrap();
+    let tarball = work.join("image.tar");
+    let tar = Command::new("tar")
+        .arg("-C")
+        .arg(&rootfs)
+        .arg("-cf")
+        .arg(&tarball)
+        .arg(".")
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let local = format!("stowage-test/{unique}:1");
+    let imported = run(
+        config,
+        vec![
+            "import".into(),
+            tarball.display().to_string(),
+            local.clone(),
+        ],
+        None,
+    )
+    .await;
+    let id = ok(&imported, "docker import");
+    (local, id, unique)
+}
+
+/// `docker login registry -u user` with `secret` on stdin.
+async fn login(config: &Path, registry: &str, user: &str, secret: &str) -> Output {
+    run(
+        config.to_owned(),
+        vec![
+            "login".into(),
+            registry.into(),
+            "-u".into(),
+            user.into(),
+            "--password-stdin".into(),
+        ],
+        Some(secret.into()),
+    )
+    .await
+}
+
 async fn docker_login_push_pull(app: TestApp) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let body = json!({"name": "dh", "online": true,
         "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "ALLOW"},
         "docker": {"v1Enabled": false, "forceBasicAuth": true, "httpPort": port}});
@@ -125,38 +180,7 @@ async fn docker_login_push_pull(app: TestApp) {
     // An image of our own: `docker import` of a small tarball with unique content.
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("docker-config");
-    std::fs::create_dir_all(&config).unwrap();
-    let unique = uuid::Uuid::new_v4().simple().to_string();
-    let rootfs = work.path().join("rootfs");
-    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
-    std::fs::write(rootfs.join("etc/stowage-test"), format!("{unique}\n")).unwrap();
-    std::fs::write(
-        rootfs.join("hello.txt"),
-        "hello from stowage\n".repeat(1000),
-    )
-    .unwrap();
-    let tarball = work.path().join("image.tar");
-    let tar = Command::new("tar")
-        .arg("-C")
-        .arg(&rootfs)
-        .arg("-cf")
-        .arg(&tarball)
-        .arg(".")
-        .status()
-        .unwrap();
-    assert!(tar.success());
-    let local = format!("stowage-test/{unique}:1");
-    let imported = run(
-        config.clone(),
-        vec![
-            "import".into(),
-            tarball.display().to_string(),
-            local.clone(),
-        ],
-        None,
-    )
-    .await;
-    let local_id = ok(&imported, "docker import");
+    let (local, local_id, unique) = import_image(work.path()).await;
 
     // Wrong credentials are refused.
     let on_port = format!("127.0.0.1:{port}");
@@ -252,5 +276,232 @@ async fn docker_login_push_pull(app: TestApp) {
 
     for image in [&remote, &routed, &tokened, &local] {
         let _ = run(config.clone(), vec!["rmi".into(), image.clone()], None).await;
+    }
+}
+
+/// The output of a docker command that must fail, lowercased.
+fn failed(out: &Output, what: &str) -> String {
+    assert!(
+        !out.status.success(),
+        "{what} should have failed:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).to_lowercase()
+}
+
+/// The docker CLI under the security model, on a token-flow port: a reader pulls but may not
+/// push, a deployer pushes with a user token until it is revoked, and without `docker login`
+/// the anonymous user pulls exactly while anonymous access is on.
+async fn docker_privileges_tokens_and_anonymous(app: TestApp) {
+    let port = free_port();
+    let mut body = crate::helpers::docker_body("team", Some(port));
+    body["docker"]["forceBasicAuth"] = false.into();
+    let r = app
+        .post_json("/service/rest/v1/repositories/docker/hosted", &body)
+        .await;
+    assert_eq!(r.status(), 201);
+    let view = |a: &str| format!("nx-repository-view-docker-team-{a}");
+    for (role, actions) in [
+        ("team-readers", ["browse", "read"]),
+        ("team-deployers", ["add", "edit"]),
+    ] {
+        let privileges: Vec<String> = actions.iter().map(|a| view(a)).collect();
+        let roles: Vec<&str> = if role == "team-deployers" {
+            vec!["team-readers"]
+        } else {
+            vec![]
+        };
+        let r = app
+            .post_json(
+                "/service/rest/v1/security/roles",
+                &json!({"id": role, "name": role, "privileges": privileges, "roles": roles}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    app.create_user("reader", "reader-password", &["team-readers"])
+        .await;
+    app.create_user("deployer", "deployer-password", &["team-deployers"])
+        .await;
+
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("docker-config");
+    let (local, local_id, unique) = import_image(work.path()).await;
+    let registry = format!("127.0.0.1:{port}");
+    let image = format!("{registry}/app-{unique}:1");
+    ok(
+        &run(
+            config.clone(),
+            vec!["tag".into(), local.clone(), image.clone()],
+            None,
+        )
+        .await,
+        "tag",
+    );
+
+    // A deployer logs in with a user token (not the password) and pushes.
+    let r = app
+        .as_user(
+            "deployer",
+            "deployer-password",
+            reqwest::Method::POST,
+            "/service/rest/v1/security/users/deployer/tokens",
+        )
+        .json(&json!({"name": "ci", "expiresInDays": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    let token = created["token"].as_str().unwrap().to_owned();
+    ok(
+        &login(&config, &registry, "deployer", &token).await,
+        "docker login with a user token",
+    );
+    ok(
+        &run(config.clone(), vec!["push".into(), image.clone()], None).await,
+        "push as deployer",
+    );
+
+    // A reader pulls it, and may not push.
+    ok(
+        &login(&config, &registry, "reader", "reader-password").await,
+        "docker login as reader",
+    );
+    ok(
+        &run(config.clone(), vec!["rmi".into(), image.clone()], None).await,
+        "rmi",
+    );
+    ok(
+        &run(config.clone(), vec!["pull".into(), image.clone()], None).await,
+        "pull as reader",
+    );
+    let pushed_again = format!("{registry}/other-{unique}:1");
+    ok(
+        &run(
+            config.clone(),
+            vec!["tag".into(), local.clone(), pushed_again.clone()],
+            None,
+        )
+        .await,
+        "tag",
+    );
+    let err = failed(
+        &run(
+            config.clone(),
+            vec!["push".into(), pushed_again.clone()],
+            None,
+        )
+        .await,
+        "push as reader",
+    );
+    assert!(
+        err.contains("denied") || err.contains("unauthorized"),
+        "{err}"
+    );
+
+    // The token is revoked: the next push with it is refused.
+    ok(
+        &login(&config, &registry, "deployer", &token).await,
+        "login with the token again",
+    );
+    let id = created["id"].as_str().unwrap();
+    let r = app
+        .as_user(
+            "deployer",
+            "deployer-password",
+            reqwest::Method::DELETE,
+            &format!("/service/rest/v1/security/users/deployer/tokens/{id}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let err = failed(
+        &run(
+            config.clone(),
+            vec!["push".into(), pushed_again.clone()],
+            None,
+        )
+        .await,
+        "push with a revoked token",
+    );
+    assert!(
+        err.contains("unauthorized") || err.contains("denied") || err.contains("401"),
+        "{err}"
+    );
+
+    // Without docker login: no pull while anonymous access is off, a pull once it is on
+    // (nx-anonymous reads everything by default), through the anonymous Bearer token.
+    ok(
+        &run(
+            config.clone(),
+            vec!["logout".into(), registry.clone()],
+            None,
+        )
+        .await,
+        "logout",
+    );
+    ok(
+        &run(config.clone(), vec!["rmi".into(), image.clone()], None).await,
+        "rmi",
+    );
+    let err = failed(
+        &run(config.clone(), vec!["pull".into(), image.clone()], None).await,
+        "anonymous pull while off",
+    );
+    assert!(
+        err.contains("unauthorized") || err.contains("denied"),
+        "{err}"
+    );
+    let set = |enabled: bool| {
+        app.as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            reqwest::Method::PUT,
+            "/service/rest/v1/security/anonymous",
+        )
+        .json(&json!({"enabled": enabled}))
+        .send()
+    };
+    assert_eq!(set(true).await.unwrap().status(), 200);
+    ok(
+        &run(config.clone(), vec!["pull".into(), image.clone()], None).await,
+        "anonymous pull",
+    );
+    let pulled = ok(
+        &run(
+            config.clone(),
+            vec![
+                "image".into(),
+                "inspect".into(),
+                "-f".into(),
+                "{{.Id}}".into(),
+                image.clone(),
+            ],
+            None,
+        )
+        .await,
+        "inspect",
+    );
+    assert_eq!(pulled, local_id);
+    // Anonymous may read, not write.
+    let err = failed(
+        &run(
+            config.clone(),
+            vec!["push".into(), pushed_again.clone()],
+            None,
+        )
+        .await,
+        "anonymous push",
+    );
+    assert!(
+        err.contains("unauthorized") || err.contains("denied"),
+        "{err}"
+    );
+    assert_eq!(set(false).await.unwrap().status(), 200);
+
+    for i in [&image, &pushed_again, &local] {
+        let _ = run(config.clone(), vec!["rmi".into(), i.clone()], None).await;
     }
 }

@@ -104,6 +104,72 @@ pub async fn spawn_app(db: Db) -> TestApp {
     }
 }
 
+/// Every line a process printed so far.
+pub type LogLines = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// Starts the real `stowage` binary on `data_dir` (and `db_url`, else SQLite) at log level
+/// `log`, and returns it with its base URL, read from the "listening" log line, and its log.
+pub fn start_binary(
+    data_dir: &std::path::Path,
+    db_url: Option<&str>,
+    log: &str,
+) -> (std::process::Child, String, LogLines) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stowage"));
+    cmd.env("STOWAGE_DATA_DIR", data_dir)
+        .env("STOWAGE_LISTEN", "127.0.0.1:0")
+        .env("STOWAGE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("STOWAGE_LOG", log)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = db_url {
+        cmd.env("STOWAGE_DATABASE_URL", url);
+    }
+    let mut child = cmd.spawn().expect("spawn stowage");
+    let lines = LogLines::default();
+    let (tx, rx) = std::sync::mpsc::channel();
+    for out in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let (tx, lines) = (tx.clone(), lines.clone());
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("address=").nth(1)
+                    && line.contains("listening")
+                {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+    }
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("stowage logs its listening address");
+    (child, format!("http://{addr}"), lines)
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A docker hosted repository request body (Basic auth forced, `httpPort` = `port`).
+pub fn docker_body(name: &str, port: Option<u16>) -> Value {
+    json!({
+        "name": name, "online": true,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "ALLOW"},
+        "docker": {"v1Enabled": false, "forceBasicAuth": true, "httpPort": port}
+    })
+}
+
 /// A raw hosted repository request body.
 pub fn raw_hosted(name: &str, write_policy: &str) -> Value {
     json!({

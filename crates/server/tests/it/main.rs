@@ -12,4 +12,5 @@ mod peers;
 mod raw;
 mod repositories;
 mod restart;
+mod security;
 mod users;

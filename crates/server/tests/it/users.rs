@@ -20,8 +20,9 @@ async fn create_list_and_change_password(app: TestApp) {
         .iter()
         .map(|u| u["userId"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["admin", "deployer"]);
-    let d = &users[1];
+    // The anonymous user always exists, as in Nexus; the switch decides whether it is used.
+    assert_eq!(ids, ["admin", "anonymous", "deployer"]);
+    let d = &users[2];
     assert_eq!(d["emailAddress"], "deployer@example.org");
     assert_eq!(d["source"], "default");
     assert_eq!(d["status"], "active");
@@ -129,5 +130,9 @@ async fn bad_user_requests(app: TestApp) {
         .json()
         .await
         .unwrap();
-    assert_eq!(users.len(), 2);
+    assert_eq!(
+        users.len(),
+        3,
+        "admin, anonymous and the one created: {users:?}"
+    );
 }

@@ -1,0 +1,274 @@
+//! Every route of the main listener and of the per-repository ports, and what each needs.
+//!
+//! This is the one place that maps a route to the privilege it needs. The tables below both
+//! register the routes and drive [`enforce`], a middleware that runs before every handler: it
+//! checks [`Need::App`], [`Need::User`] and [`Need::Caller`] itself, and leaves
+//! [`Need::Repository`] to the handler, which knows the repository (one check per route family:
+//! `content::dispatch` and the registry's `serve` map the HTTP method to a repository-view action,
+//! the REST handlers name theirs). A request that matches a route missing from these tables is
+//! refused with 500, so a route cannot be added without saying what it needs; the
+//! permission-matrix test walks [`MAIN_ROUTES`] with every kind of caller.
+
+use crate::auth::Caller;
+use crate::content::{self, v2};
+use crate::error::RestError;
+use crate::rest::{
+    anonymous, assets, audit, blobstores, components, privileges, repositories, roles, status,
+    user_tokens, users,
+};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, ResponseError, web};
+use std::sync::OnceLock;
+use stowage_core::CoreError;
+use stowage_core::security::{AppAction, Permission};
+
+/// What a route needs before its handler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Nothing: anyone may call it (status; the registry's version check and token endpoint,
+    /// which authenticate on their own to answer with docker's challenge).
+    Public,
+    /// Any caller, the anonymous user included while anonymous access is on; what the handler
+    /// returns is filtered by the caller's browse privileges.
+    Caller,
+    /// A signed-in user, not the anonymous one (one's own password and tokens).
+    User,
+    /// An application privilege, `nx-<domain>-<action>`.
+    App(&'static str, AppAction),
+    /// A privilege on the repository the request concerns, checked by the handler:
+    /// `nx-repository-view-…` for content, `nx-repository-admin-…` for configuration.
+    Repository,
+}
+
+/// One route.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    /// HTTP method, or `ANY`.
+    pub method: &'static str,
+    /// actix path pattern.
+    pub path: &'static str,
+    /// What it needs.
+    pub need: Need,
+}
+
+fn method_route(method: &str) -> actix_web::Route {
+    match method {
+        "GET" => web::get(),
+        "HEAD" => web::head(),
+        "POST" => web::post(),
+        "PUT" => web::put(),
+        "DELETE" => web::delete(),
+        "PATCH" => web::patch(),
+        _ => web::route(),
+    }
+}
+
+macro_rules! routes {
+    ($table:ident, $register:ident: $($method:ident $path:literal => $handler:path, $need:expr;)*) => {
+        /// The routes of this listener with what they need.
+        pub const $table: &[Route] = &[$(Route {
+            method: stringify!($method),
+            path: $path,
+            need: $need,
+        }),*];
+
+        /// Registers the routes of this listener.
+        pub fn $register(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, method_route(stringify!($method)).to($handler));)*
+        }
+    };
+}
+
+use AppAction::{Create, Delete, Read, Update};
+use Need::{App, Caller as Any, Public, Repository, User};
+
+routes! { MAIN_ROUTES, configure_main:
+    // The registry and content routes first: they are the hot paths.
+    GET "/v2" => v2::version, Public;
+    GET "/v2/" => v2::version, Public;
+    GET "/v2/token" => v2::token, Public;
+    GET "/v2/_catalog" => v2::catalog, Repository;
+    ANY "/v2/{repo}/{tail:.*}" => v2::dispatch, Repository;
+    ANY "/repository/{repo}/{tail:.*}" => content::dispatch, Repository;
+
+    GET "/service/rest/v1/status" => status::status, Public;
+    GET "/service/rest/v1/status/writable" => status::writable, Public;
+
+    GET "/service/rest/v1/repositories" => repositories::list, Any;
+    GET "/service/rest/v1/repositories/{name}" => repositories::get_one, Repository;
+    DELETE "/service/rest/v1/repositories/{name}" => repositories::delete, Repository;
+    POST "/service/rest/v1/repositories/{format}/{kind}" => repositories::create, Repository;
+    GET "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::get_typed, Repository;
+    PUT "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::update, Repository;
+
+    GET "/service/rest/v1/blobstores" => blobstores::list, App("blobstores", Read);
+    POST "/service/rest/v1/blobstores/file" => blobstores::create_file, App("blobstores", Create);
+    POST "/service/rest/v1/blobstores/s3" => blobstores::create_s3, App("blobstores", Create);
+    GET "/service/rest/v1/blobstores/file/{name}" => blobstores::get_file, App("blobstores", Read);
+    GET "/service/rest/v1/blobstores/s3/{name}" => blobstores::get_s3, App("blobstores", Read);
+    DELETE "/service/rest/v1/blobstores/{name}" => blobstores::delete, App("blobstores", Delete);
+
+    GET "/service/rest/v1/components" => components::list, Repository;
+    GET "/service/rest/v1/components/{id}" => components::get_one, Repository;
+    DELETE "/service/rest/v1/components/{id}" => components::delete, Repository;
+    GET "/service/rest/v1/assets" => assets::list, Repository;
+    GET "/service/rest/v1/assets/{id}" => assets::get_one, Repository;
+    DELETE "/service/rest/v1/assets/{id}" => assets::delete, Repository;
+
+    GET "/service/rest/v1/security/users" => users::list, App("users", Read);
+    POST "/service/rest/v1/security/users" => users::create, App("users", Create);
+    PUT "/service/rest/v1/security/users/{user_id}" => users::update, App("users", Update);
+    DELETE "/service/rest/v1/security/users/{user_id}" => users::delete, App("users", Delete);
+    PUT "/service/rest/v1/security/users/{user_id}/change-password" => users::change_password, User;
+
+    GET "/service/rest/v1/security/roles" => roles::list, App("roles", Read);
+    POST "/service/rest/v1/security/roles" => roles::create, App("roles", Create);
+    GET "/service/rest/v1/security/roles/{id}" => roles::get_one, App("roles", Read);
+    PUT "/service/rest/v1/security/roles/{id}" => roles::update, App("roles", Update);
+    DELETE "/service/rest/v1/security/roles/{id}" => roles::delete, App("roles", Delete);
+
+    GET "/service/rest/v1/security/privileges" => privileges::list, App("privileges", Read);
+    GET "/service/rest/v1/security/privileges/{name}" => privileges::get_one, App("privileges", Read);
+    DELETE "/service/rest/v1/security/privileges/{name}" => privileges::delete, App("privileges", Delete);
+    POST "/service/rest/v1/security/privileges/{type}" => privileges::create, App("privileges", Create);
+    PUT "/service/rest/v1/security/privileges/{type}/{name}" => privileges::update, App("privileges", Update);
+
+    GET "/service/rest/v1/security/anonymous" => anonymous::get, App("settings", Read);
+    PUT "/service/rest/v1/security/anonymous" => anonymous::put, App("settings", Update);
+
+    GET "/service/rest/v1/security/users/{user_id}/tokens" => user_tokens::list, User;
+    POST "/service/rest/v1/security/users/{user_id}/tokens" => user_tokens::create, User;
+    DELETE "/service/rest/v1/security/users/{user_id}/tokens/{id}" => user_tokens::revoke, User;
+
+    GET "/service/rest/v1/audit" => audit::list, App("audit", Read);
+
+    GET "/service/rest/repository/browse/{repo}" => content::browse::redirect_to_root, Public;
+    GET "/service/rest/repository/browse/{repo}/{tail:.*}" => content::browse::listing, Repository;
+
+}
+
+routes! { PORT_ROUTES, configure_port:
+    GET "/v2" => v2::version_on_port, Public;
+    GET "/v2/" => v2::version_on_port, Public;
+    GET "/v2/token" => v2::token, Public;
+    GET "/v2/_catalog" => v2::catalog, Repository;
+    GET "/v1/search" => v2::search, Repository;
+    ANY "/v2/{tail:.*}" => v2::serve_on_port, Repository;
+}
+
+/// The middleware of the main listener.
+pub async fn enforce_main(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    enforce(MAIN_ROUTES, req, next).await
+}
+
+/// The middleware of a repository's own port.
+pub async fn enforce_port(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    enforce(PORT_ROUTES, req, next).await
+}
+
+/// The compiled patterns of a table, in its order.
+fn patterns(table: &'static [Route]) -> &'static [ResourceDef] {
+    static MAIN: OnceLock<Vec<ResourceDef>> = OnceLock::new();
+    static PORT: OnceLock<Vec<ResourceDef>> = OnceLock::new();
+    let cell = if std::ptr::eq(table, MAIN_ROUTES) {
+        &MAIN
+    } else {
+        &PORT
+    };
+    cell.get_or_init(|| table.iter().map(|r| ResourceDef::new(r.path)).collect())
+}
+
+/// The route of `table` that serves `method` on `path`: the first, in table order, as the
+/// router picks it (each route is registered as its own resource guarded by its method).
+pub fn route_for(table: &'static [Route], method: &str, path: &str) -> Option<&'static Route> {
+    table
+        .iter()
+        .zip(patterns(table))
+        .find(|(r, def)| (r.method == method || r.method == "ANY") && def.is_match(path))
+        .map(|(r, _)| r)
+}
+
+/// Checks what the route of `table` serving the request needs, then runs the handler.
+async fn enforce<B: MessageBody + 'static>(
+    table: &'static [Route],
+    mut req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let path = req.match_info().as_str().to_owned();
+    let Some(route) = route_for(table, req.method().as_str(), &path) else {
+        if let Some(pattern) = req.match_pattern()
+            && !table.iter().any(|r| r.path == pattern)
+        {
+            let e = CoreError::Internal(format!("route {pattern} is not in the access table"));
+            tracing::error!(error = %e, "refusing a request to an unmapped route");
+            return Ok(req
+                .into_response(RestError(e).error_response())
+                .map_into_right_body());
+        }
+        // No route takes this method on this path: the router answers 404 or 405.
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
+    let denied = match route.need {
+        Need::Public | Need::Repository => None,
+        need => {
+            let (http, payload) = req.parts_mut();
+            match Caller::from_request(http, payload).await {
+                Err(e) => Some(e.0),
+                Ok(caller) => check(&caller, need).err(),
+            }
+        }
+    };
+    match denied {
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+        Some(e) => Ok(req
+            .into_response(RestError(e).error_response())
+            .map_into_right_body()),
+    }
+}
+
+/// Whether `caller` satisfies `need` (for the needs the middleware checks itself).
+pub fn check(caller: &Caller, need: Need) -> Result<(), CoreError> {
+    match need {
+        Need::Public | Need::Repository => Ok(()),
+        Need::Caller => caller.principal().map(|_| ()),
+        Need::User => caller.user().map(|_| ()),
+        Need::App(domain, action) => caller
+            .require(Permission::Application { domain, action })
+            .map(|_| ()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_have_no_duplicates() {
+        for table in [MAIN_ROUTES, PORT_ROUTES] {
+            for (i, a) in table.iter().enumerate() {
+                for b in &table[i + 1..] {
+                    assert!(
+                        !(a.path == b.path && a.method == b.method),
+                        "{} {} listed twice",
+                        a.method,
+                        a.path
+                    );
+                }
+            }
+        }
+    }
+}

@@ -15,7 +15,6 @@ use sha2::{Digest, Sha256};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncReadExt;
 
 /// Bytes buffered per multipart part: S3's minimum is 5 MiB.
 const PART_SIZE: usize = 8 * 1024 * 1024;
@@ -25,6 +24,8 @@ const PARTS_IN_FLIGHT: usize = 2;
 const SMALL_READ: u64 = 1024 * 1024;
 /// Read buffer for local files.
 const READ_CHUNK: usize = 1024 * 1024;
+/// Chunks read ahead of a slow client.
+const READ_AHEAD: usize = 2;
 
 /// A resolved byte range within a blob, end exclusive.
 pub type ByteRange = Range<u64>;
@@ -360,16 +361,47 @@ async fn read_local(file: std::path::PathBuf, range: Option<ByteRange>) -> Resul
     })?;
     let stream = match content {
         Ok(bytes) => futures_util::stream::once(async move { Ok(bytes) }).boxed(),
-        Err(file) => {
-            let reader = tokio::fs::File::from_std(file).take(range.end - range.start);
-            tokio_util::io::ReaderStream::with_capacity(reader, READ_CHUNK).boxed()
-        }
+        Err(file) => stream_file(file, range.end - range.start),
     };
     Ok(BlobRead {
         total_size,
         range,
         stream,
     })
+}
+
+/// Streams `len` bytes from `file`'s current position. A blocking thread reads each
+/// [`READ_CHUNK`] straight into the buffer that is sent (tokio's file reads go through a buffer
+/// of their own: one more copy of every byte), at most [`READ_AHEAD`] chunks ahead of the client.
+fn stream_file(file: std::fs::File, len: u64) -> BoxStream<'static, std::io::Result<Bytes>> {
+    use std::io::Read;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(READ_AHEAD);
+    tokio::task::spawn_blocking(move || {
+        let mut file = file;
+        let mut left = len;
+        while left > 0 {
+            let want = left.min(READ_CHUNK as u64);
+            let mut buf = Vec::with_capacity(want as usize);
+            let read = match (&mut file).take(want).read_to_end(&mut buf) {
+                Ok(0) => Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the blob is shorter than its recorded size",
+                )),
+                Ok(n) => Ok(n),
+                Err(e) => Err(e),
+            };
+            let failed = read.is_err();
+            let piece = read.map(|n| {
+                left -= n as u64;
+                Bytes::from(buf)
+            });
+            // A closed channel: the client went away.
+            if tx.blocking_send(piece).is_err() || failed {
+                return;
+            }
+        }
+    });
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
 }
 
 fn sweep_dir(dir: &std::path::Path, cutoff: std::time::SystemTime) -> Result<usize> {

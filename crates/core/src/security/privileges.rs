@@ -77,6 +77,16 @@ impl PrivilegeKind {
         }
     }
 
+    /// The repository a repository-view or repository-admin privilege names.
+    pub fn repository(&self) -> Option<&str> {
+        match self {
+            Self::RepositoryView { repository, .. } | Self::RepositoryAdmin { repository, .. } => {
+                Some(repository)
+            }
+            _ => None,
+        }
+    }
+
     /// The pattern this privilege grants.
     pub fn pattern(&self) -> Pattern {
         let text = match self {

@@ -106,6 +106,18 @@ pub(crate) async fn delete(
         })
         .collect();
     catalogue.remove_privileges_from_roles(&gone).await?;
+    // Custom privileges naming it go too, for the same reason.
+    let custom: Vec<String> = state
+        .security
+        .policy()
+        .privileges()
+        .into_iter()
+        .filter(|p| !p.read_only && p.kind.repository() == Some(repo.name.as_str()))
+        .map(|p| p.name.clone())
+        .collect();
+    for name in &custom {
+        catalogue.delete_privilege(name).await?;
+    }
     state.security.refresh().await?;
     audit(&req, &state, &caller, "repository.delete", &name);
     tracing::info!(repo = %name, "repository deleted");

@@ -628,6 +628,14 @@ async fn roles_and_privileges(app: TestApp) {
         .get("/service/rest/v1/security/privileges/nx-repository-view-raw-team-read")
         .await;
     assert_eq!(r.status(), 404);
+    let r = app
+        .get("/service/rest/v1/security/privileges/team-upload")
+        .await;
+    assert_eq!(
+        r.status(),
+        404,
+        "custom privileges naming the repository go with it"
+    );
 }
 
 async fn create_token(app: &TestApp, user: &str, pass: &str, name: &str) -> Value {

@@ -116,6 +116,27 @@ pub trait Recipe: Send + Sync + 'static {
         req: HttpRequest,
         body: web::Payload,
     ) -> Result<HttpResponse>;
+
+    /// Whether [`Recipe::upload`] stores files (the admin UI's Upload page lists only such
+    /// repositories).
+    fn supports_upload(&self) -> bool {
+        false
+    }
+
+    /// Stores `body` at `path` for the UI's Upload form, as a `PUT` of the content would. The
+    /// server has already checked the `add` privilege.
+    async fn upload(
+        &self,
+        ctx: &ContentContext,
+        path: &str,
+        body: futures_util::stream::LocalBoxStream<'_, std::io::Result<bytes::Bytes>>,
+    ) -> Result<()> {
+        let _ = (ctx, path, body);
+        Err(CoreError::invalid(
+            "repository",
+            format!("{} repositories do not take uploads", self.format()),
+        ))
+    }
 }
 
 /// The repository-view action a content request's method needs.

@@ -85,12 +85,28 @@ impl Recipe for RawHostedRecipe {
         let path = RawPath::parse(&ctx.path)?;
         match *req.method() {
             Method::GET | Method::HEAD => get(&ctx, &req, &path).await,
-            Method::PUT => put(&ctx, &path, body).await,
+            Method::PUT => {
+                put(&ctx, &path, body).await?;
+                Ok(HttpResponse::Created().finish())
+            }
             Method::DELETE => delete(&ctx, &path).await,
             _ => Ok(HttpResponse::MethodNotAllowed()
                 .insert_header((header::ALLOW, "GET, HEAD, PUT, DELETE"))
                 .body("raw repositories support GET, HEAD, PUT and DELETE\n")),
         }
+    }
+
+    fn supports_upload(&self) -> bool {
+        true
+    }
+
+    async fn upload(
+        &self,
+        ctx: &ContentContext,
+        path: &str,
+        body: futures_util::stream::LocalBoxStream<'_, std::io::Result<bytes::Bytes>>,
+    ) -> Result<()> {
+        put(ctx, &RawPath::parse(path)?, body).await
     }
 }
 
@@ -134,7 +150,11 @@ async fn get(ctx: &ContentContext, req: &HttpRequest, path: &RawPath) -> Result<
     Ok(resp)
 }
 
-async fn put(ctx: &ContentContext, path: &RawPath, body: web::Payload) -> Result<HttpResponse> {
+async fn put<S, E>(ctx: &ContentContext, path: &RawPath, body: S) -> Result<()>
+where
+    S: futures_util::Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let repo = &ctx.repository;
     let policy = repo.write_policy();
     if policy == WritePolicy::Deny {
@@ -178,7 +198,7 @@ async fn put(ctx: &ContentContext, path: &RawPath, body: web::Payload) -> Result
         .put_asset(repo, &new, policy == WritePolicy::Allow)
         .await?;
     tracing::info!(repo = %repo.name, path = %path.as_str(), size_bytes = size, "stored raw asset");
-    Ok(HttpResponse::Created().finish())
+    Ok(())
 }
 
 async fn delete(ctx: &ContentContext, path: &RawPath) -> Result<HttpResponse> {

@@ -6,7 +6,7 @@
 use crate::error::RestError;
 use crate::state::State;
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use base64::Engine;
 use std::future::Future;
@@ -104,6 +104,21 @@ async fn identify(req: &HttpRequest) -> Result<Caller, CoreError> {
         };
         req.extensions_mut().insert(claims);
         return Ok(Caller(Some(principal)));
+    }
+    // The UI's session cookie: credentials on its pages and on downloads only, never on the
+    // API (where a cookie would make every endpoint forgeable from another site).
+    let path = req.uri().path();
+    let page = path.starts_with("/ui/");
+    let download = path.starts_with("/repository/")
+        && matches!(*req.method(), Method::GET | Method::HEAD)
+        && !req.headers().contains_key(header::AUTHORIZATION);
+    if page || download {
+        if let Some(p) = crate::ui::session::principal_of_cookie(req, state).await? {
+            return Ok(Caller(Some(p)));
+        }
+        if page {
+            return Ok(Caller(security.anonymous()));
+        }
     }
     let Some((user, pass)) = basic_credentials(req) else {
         if req.headers().contains_key(header::AUTHORIZATION) {

@@ -11,5 +11,6 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod ui;
 
 pub use startup::Application;

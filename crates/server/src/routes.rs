@@ -16,6 +16,7 @@ use crate::rest::{
     anonymous, assets, audit, blobstores, components, privileges, repositories, roles, status,
     user_tokens, users,
 };
+use crate::ui;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -144,6 +145,43 @@ routes! { MAIN_ROUTES, configure_main:
 
     GET "/service/rest/v1/audit" => audit::list, App("audit", Read);
 
+    GET "/" => ui::root, Public;
+    GET "/ui/static/{name}" => ui::static_file, Public;
+    GET "/ui/signin" => ui::session::sign_in_form, Public;
+    POST "/ui/signin" => ui::session::sign_in, Public;
+    POST "/ui/signout" => ui::session::sign_out, User;
+    GET "/ui/setup" => ui::session::setup_form, User;
+    POST "/ui/setup" => ui::session::setup, User;
+    GET "/ui/" => ui::browse::home, Any;
+    GET "/ui/browse/{repo}" => ui::browse::tree_root, Public;
+    GET "/ui/browse/{repo}/{tail:.*}" => ui::browse::tree, Repository;
+    GET "/ui/components/{id}" => ui::browse::component, Repository;
+    POST "/ui/components/{id}/delete" => ui::browse::delete_component, Repository;
+    GET "/ui/assets/{id}" => ui::browse::asset, Repository;
+    POST "/ui/assets/{id}/delete" => ui::browse::delete_asset, Repository;
+    GET "/ui/search" => ui::browse::search, Any;
+    GET "/ui/upload" => ui::browse::upload_form, User;
+    POST "/ui/upload" => ui::browse::upload, Repository;
+    GET "/ui/tokens" => ui::admin::tokens, User;
+    POST "/ui/tokens" => ui::admin::create_token, User;
+    POST "/ui/tokens/{id}/revoke" => ui::admin::revoke_token, User;
+    GET "/ui/admin/repositories" => ui::admin::repositories_page, User;
+    GET "/ui/admin/repositories/new/{recipe}" => ui::admin::new_repository, Repository;
+    POST "/ui/admin/repositories/new/{recipe}" => ui::admin::create_repository, Repository;
+    GET "/ui/admin/repositories/{name}" => ui::admin::edit_repository, Repository;
+    POST "/ui/admin/repositories/{name}" => ui::admin::update_repository, Repository;
+    POST "/ui/admin/repositories/{name}/delete" => ui::admin::delete_repository, Repository;
+    GET "/ui/admin/blobstores" => ui::admin::blob_stores, App("blobstores", Read);
+    GET "/ui/admin/system" => ui::admin::system, App("settings", Read);
+    GET "/ui/admin/users" => ui::admin::users_list, App("users", Read);
+    POST "/ui/admin/users" => ui::admin::create_user, App("users", Create);
+    POST "/ui/admin/users/{id}/delete" => ui::admin::delete_user, App("users", Delete);
+    GET "/ui/admin/roles" => ui::admin::roles_list, App("roles", Read);
+    POST "/ui/admin/roles" => ui::admin::create_role, App("roles", Create);
+    POST "/ui/admin/roles/{id}/delete" => ui::admin::delete_role, App("roles", Delete);
+    GET "/ui/admin/anonymous" => ui::admin::anonymous, App("settings", Read);
+    POST "/ui/admin/anonymous" => ui::admin::set_anonymous, App("settings", Update);
+
     GET "/service/rest/repository/browse/{repo}" => content::browse::redirect_to_root, Public;
     GET "/service/rest/repository/browse/{repo}/{tail:.*}" => content::browse::listing, Repository;
 
@@ -234,6 +272,10 @@ async fn enforce<B: MessageBody + 'static>(
             .call(req)
             .await
             .map(ServiceResponse::map_into_left_body),
+        Some(e) if path.starts_with("/ui/") => {
+            let resp = ui::denied(req.request(), e);
+            Ok(req.into_response(resp).map_into_right_body())
+        }
         Some(e) => Ok(req
             .into_response(RestError(e).error_response())
             .map_into_right_body()),

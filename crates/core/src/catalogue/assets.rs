@@ -44,7 +44,7 @@ fn asset_from_row(r: &AnyRow) -> Result<Asset> {
     })
 }
 
-fn component_from_row(r: &AnyRow) -> Result<Component> {
+pub(super) fn component_from_row(r: &AnyRow) -> Result<Component> {
     Ok(Component {
         id: r.try_get("id")?,
         repository_id: r.try_get("repository_id")?,

@@ -11,12 +11,16 @@ mod assets;
 mod blob_stores;
 mod repositories;
 mod roles;
+mod search;
 mod settings;
+mod ui_sessions;
 mod uploads;
 mod user_tokens;
 mod users;
 
 pub use assets::{AssetPage, ComponentWithAssets};
+pub use search::SearchHit;
+pub use ui_sessions::UiSession;
 pub use uploads::UploadSession;
 
 use crate::{CoreError, Result};

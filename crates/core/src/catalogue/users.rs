@@ -118,6 +118,10 @@ impl Catalogue {
     /// Deletes a user and the user's tokens.
     pub async fn delete_user(&self, user_id: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM ui_sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM user_tokens WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)

@@ -18,7 +18,7 @@ fn url_of(req: &HttpRequest, repo: &Repository) -> String {
 }
 
 /// Fails unless the caller holds `nx-repository-admin-<format>-<name>-<action>`.
-fn require_admin(
+pub(crate) fn require_admin(
     caller: &Caller,
     format: &str,
     name: &str,
@@ -86,11 +86,23 @@ pub(crate) async fn delete(
     caller: Caller,
     name: web::Path<String>,
 ) -> RestResult<HttpResponse> {
-    let repo = state.services.catalogue.repository(&name).await?;
-    require_admin(&caller, &repo.format, &repo.name, Action::Delete)?;
+    delete_repository(&req, &state, &caller, &name).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes repository `name` for `caller` (who needs `nx-repository-admin-<format>-<name>-delete`)
+/// with its content records, port and privileges. Shared by REST and the UI.
+pub(crate) async fn delete_repository(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    name: &str,
+) -> Result<(), CoreError> {
     let catalogue = &state.services.catalogue;
-    catalogue.delete_repository(&name).await?;
-    state.connectors.close(&name).await;
+    let repo = catalogue.repository(name).await?;
+    require_admin(caller, &repo.format, &repo.name, Action::Delete)?;
+    catalogue.delete_repository(name).await?;
+    state.connectors.close(name).await;
     // Its built-in privileges go with it, from every role too: a later repository of the
     // same name starts with no grants.
     let gone: Vec<String> = ["view", "admin"]
@@ -115,13 +127,13 @@ pub(crate) async fn delete(
         .filter(|p| !p.read_only && p.kind.repository() == Some(repo.name.as_str()))
         .map(|p| p.name.clone())
         .collect();
-    for name in &custom {
-        catalogue.delete_privilege(name).await?;
+    for privilege in &custom {
+        catalogue.delete_privilege(privilege).await?;
     }
     state.security.refresh().await?;
-    audit(&req, &state, &caller, "repository.delete", &name);
+    audit(req, state, caller, "repository.delete", name);
     tracing::info!(repo = %name, "repository deleted");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 fn recipe_for(state: &State, format: &str, kind: &str) -> Result<Arc<dyn Recipe>, CoreError> {
@@ -139,15 +151,29 @@ pub(crate) async fn create(
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
     let (format, kind) = path.into_inner();
-    require_admin(&caller, &format, "*", Action::Add)?;
-    let recipe = recipe_for(&state, &format, &kind)?;
-    let spec = recipe.parse_request(&json_body(&body)?)?;
+    create_repository(&req, &state, &caller, &format, &kind, &json_body(&body)?).await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+/// Creates a `format`/`kind` repository from a Nexus request body, for `caller` (who needs
+/// `nx-repository-admin-<format>-*-add`): its port opened, its privileges in effect, audited.
+/// Nothing is saved when anything fails. Shared by REST and the UI.
+pub(crate) async fn create_repository(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    format: &str,
+    kind: &str,
+    body: &Value,
+) -> Result<Repository, CoreError> {
+    require_admin(caller, format, "*", Action::Add)?;
+    let recipe = recipe_for(state, format, kind)?;
+    let spec = recipe.parse_request(body)?;
     if state.services.blob_store(&spec.blob_store).await.is_err() {
         return Err(CoreError::invalid(
             "storage.blobStoreName",
             format!("blob store '{}' does not exist", spec.blob_store),
-        )
-        .into());
+        ));
     }
     let repo = Repository {
         id: String::new(),
@@ -171,23 +197,25 @@ pub(crate) async fn create(
         return Err(CoreError::invalid(
             "name",
             format!("a repository named '{}' already exists", repo.name),
-        )
-        .into());
+        ));
     }
     let port = recipe.connector_port(&repo.attributes);
     if let Some(port) = port {
-        claim_port(&state, port, &repo.name).await?;
+        claim_port(state, port, &repo.name).await?;
     }
-    if let Err(e) = state.services.catalogue.create_repository(&repo).await {
-        if port.is_some() {
-            state.connectors.close(&repo.name).await;
+    let repo = match state.services.catalogue.create_repository(&repo).await {
+        Ok(r) => r,
+        Err(e) => {
+            if port.is_some() {
+                state.connectors.close(&repo.name).await;
+            }
+            return Err(e);
         }
-        return Err(e.into());
-    }
+    };
     state.security.refresh().await?;
-    audit(&req, &state, &caller, "repository.create", &repo.name);
+    audit(req, state, caller, "repository.create", &repo.name);
     tracing::info!(repo = %repo.name, format = %format, kind = %kind, "repository created");
-    Ok(HttpResponse::Created().finish())
+    Ok(repo)
 }
 
 /// Opens `port` for repository `name`, unless another repository already has it or it cannot
@@ -211,7 +239,7 @@ async fn claim_port(state: &State, port: u16, name: &str) -> Result<(), CoreErro
     state.connectors.open(state, name, ip, port)
 }
 
-async fn typed_repository(
+pub(crate) async fn typed_repository(
     state: &State,
     format: &str,
     kind: &str,
@@ -258,24 +286,51 @@ pub(crate) async fn update(
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
     let (format, kind, name) = path.into_inner();
-    require_admin(&caller, &format, &name, Action::Edit)?;
-    let recipe = recipe_for(&state, &format, &kind)?;
-    let mut repo = typed_repository(&state, &format, &kind, &name).await?;
-    let spec = recipe.parse_request(&json_body(&body)?)?;
+    update_repository(
+        &req,
+        &state,
+        &caller,
+        &format,
+        &kind,
+        &name,
+        &json_body(&body)?,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Replaces repository `name`'s settings from a Nexus request body, for `caller` (who needs
+/// `nx-repository-admin-<format>-<name>-edit`), moving its port if that changed. Shared by REST
+/// and the UI.
+pub(crate) async fn update_repository(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    format: &str,
+    kind: &str,
+    name: &str,
+    body: &Value,
+) -> Result<(), CoreError> {
+    require_admin(caller, format, name, Action::Edit)?;
+    let recipe = recipe_for(state, format, kind)?;
+    let mut repo = typed_repository(state, format, kind, name).await?;
+    let spec = recipe.parse_request(body)?;
     if spec.name.as_str() != repo.name {
-        return Err(CoreError::invalid("name", "cannot be changed; it must match the URL").into());
+        return Err(CoreError::invalid(
+            "name",
+            "cannot be changed; it must match the URL",
+        ));
     }
     if spec.blob_store != repo.blob_store {
         return Err(CoreError::invalid(
             "storage.blobStoreName",
             "cannot be changed after the repository is created",
-        )
-        .into());
+        ));
     }
     let old_port = recipe.connector_port(&repo.attributes);
     let new_port = recipe.connector_port(&spec.attributes);
     if let Some(port) = new_port.filter(|p| Some(*p) != old_port) {
-        claim_port(&state, port, &repo.name).await?;
+        claim_port(state, port, &repo.name).await?;
     }
     repo.online = spec.online;
     repo.attributes = spec.attributes;
@@ -284,17 +339,17 @@ pub(crate) async fn update(
         match old_port {
             Some(p) if new_port != old_port => {
                 let ip = state.services.config.listen_addr().ip();
-                let _ = state.connectors.open(&state, &repo.name, ip, p);
+                let _ = state.connectors.open(state, &repo.name, ip, p);
             }
             None if new_port.is_some() => state.connectors.close(&repo.name).await,
             _ => {}
         }
-        return Err(e.into());
+        return Err(e);
     }
     if new_port.is_none() && old_port.is_some() {
         state.connectors.close(&repo.name).await;
     }
-    audit(&req, &state, &caller, "repository.update", &repo.name);
+    audit(req, state, caller, "repository.update", &repo.name);
     tracing::info!(repo = %repo.name, "repository updated");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

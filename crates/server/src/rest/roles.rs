@@ -102,18 +102,29 @@ pub(crate) async fn create(
     caller: Caller,
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
-    let body = json_body(&body)?;
+    let role = create_role(&req, &state, &caller, &json_body(&body)?).await?;
+    Ok(HttpResponse::Ok().json(role_xo(&role)))
+}
+
+/// Creates a role from a `RoleXORequest` body (the route checked `nx-roles-create`). Shared by
+/// REST and the UI.
+pub(crate) async fn create_role(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    body: &Value,
+) -> Result<Role, CoreError> {
     let id = body
         .get("id")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
     check_id(&id)?;
-    let role = parse_role(&state, &body, &id)?;
+    let role = parse_role(state, body, &id)?;
     state.services.catalogue.create_role(&role).await?;
     state.security.refresh().await?;
-    audit(&req, &state, &caller, "role.create", &id);
-    Ok(HttpResponse::Ok().json(role_xo(&role)))
+    audit(req, state, caller, "role.create", &id);
+    Ok(role)
 }
 
 fn editable(state: &State, id: &str) -> Result<(), CoreError> {
@@ -156,21 +167,32 @@ pub(crate) async fn delete(
     caller: Caller,
     id: web::Path<String>,
 ) -> RestResult<HttpResponse> {
-    editable(&state, &id)?;
+    delete_role(&req, &state, &caller, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes a role nobody holds (the route checked `nx-roles-delete`). Shared by REST and the UI.
+pub(crate) async fn delete_role(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    id: &str,
+) -> Result<(), CoreError> {
+    editable(state, id)?;
     let holders: Vec<String> = state
         .services
         .catalogue
         .list_users()
         .await?
         .into_iter()
-        .filter(|u| u.roles.iter().any(|r| r == id.as_str()))
+        .filter(|u| u.roles.iter().any(|r| r == id))
         .map(|u| u.user_id)
         .collect();
     let policy = state.security.policy();
     let containers: Vec<&str> = policy
         .roles()
         .into_iter()
-        .filter(|r| r.roles.iter().any(|x| x == id.as_str()))
+        .filter(|r| r.roles.iter().any(|x| x == id))
         .map(|r| r.id.as_str())
         .collect();
     if !holders.is_empty() || !containers.is_empty() {
@@ -185,11 +207,10 @@ pub(crate) async fn delete(
                 "role '{id}' is still held by {}; remove it there first",
                 who.join(", ")
             ),
-        )
-        .into());
+        ));
     }
-    state.services.catalogue.delete_role(&id).await?;
+    state.services.catalogue.delete_role(id).await?;
     state.security.refresh().await?;
-    audit(&req, &state, &caller, "role.delete", &id);
-    Ok(HttpResponse::NoContent().finish())
+    audit(req, state, caller, "role.delete", id);
+    Ok(())
 }

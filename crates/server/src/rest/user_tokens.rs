@@ -17,7 +17,7 @@ use stowage_core::{CoreError, now_millis, rfc3339};
 /// The longest allowed lifetime.
 const MAX_DAYS: i64 = 3650;
 
-fn token_xo(t: &UserToken) -> Value {
+pub(crate) fn token_xo(t: &UserToken) -> Value {
     json!({
         "id": t.id,
         "name": t.name,
@@ -60,13 +60,27 @@ pub(crate) async fn create(
     user_id: web::Path<String>,
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
+    let (token, secret) = create_token(&req, &state, &caller, &user_id, &json_body(&body)?).await?;
+    let mut out = token_xo(&token);
+    out["token"] = Value::String(secret);
+    Ok(HttpResponse::Created().json(out))
+}
+
+/// Creates a token for `user_id`, who must be the caller; returns it with its secret. Shared
+/// by REST and the UI.
+pub(crate) async fn create_token(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    user_id: &str,
+    body: &Value,
+) -> Result<(UserToken, String), CoreError> {
     let me = caller.user()?;
-    if me.user_id != *user_id {
-        return Err(
-            CoreError::Forbidden("tokens can only be created by their owner".into()).into(),
-        );
+    if me.user_id != user_id {
+        return Err(CoreError::Forbidden(
+            "tokens can only be created by their owner".into(),
+        ));
     }
-    let body = json_body(&body)?;
     let name = body
         .get("name")
         .and_then(Value::as_str)
@@ -77,6 +91,7 @@ pub(crate) async fn create(
         None | Some(Value::Null) => None,
         Some(v) => Some(
             v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
                 .filter(|d| (1..=MAX_DAYS).contains(d))
                 .ok_or_else(|| {
                     CoreError::invalid(
@@ -102,15 +117,13 @@ pub(crate) async fn create(
         .create_user_token(&token, &user_tokens::hash(&secret))
         .await?;
     audit(
-        &req,
-        &state,
-        &caller,
+        req,
+        state,
+        caller,
         "user-token.create",
         &format!("{}/{}", token.user_id, token.name),
     );
-    let mut out = token_xo(&token);
-    out["token"] = Value::String(secret);
-    Ok(HttpResponse::Created().json(out))
+    Ok((token, secret))
 }
 
 pub(crate) async fn revoke(
@@ -120,20 +133,33 @@ pub(crate) async fn revoke(
     path: web::Path<(String, String)>,
 ) -> RestResult<HttpResponse> {
     let (user_id, id) = path.into_inner();
-    own_or(&caller, &user_id, AppAction::Delete)?;
+    revoke_token(&req, &state, &caller, &user_id, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes token `id` of `user_id` (the caller's own, or with `nx-apikey-delete`). Shared by
+/// REST and the UI.
+pub(crate) async fn revoke_token(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    user_id: &str,
+    id: &str,
+) -> Result<(), CoreError> {
+    own_or(caller, user_id, AppAction::Delete)?;
     state
         .services
         .catalogue
-        .delete_user_token(&user_id, &id)
+        .delete_user_token(user_id, id)
         .await?;
     // Credentials verified with the token are cached: drop them so the next use fails.
-    state.security.authenticator().forget(&user_id);
+    state.security.authenticator().forget(user_id);
     audit(
-        &req,
-        &state,
-        &caller,
+        req,
+        state,
+        caller,
         "user-token.revoke",
         &format!("{user_id}/{id}"),
     );
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

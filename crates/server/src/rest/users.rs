@@ -104,8 +104,19 @@ pub(crate) async fn create(
     caller: Caller,
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
-    let body = json_body(&body)?;
-    let user_id = required(&body, "userId")?;
+    let user = create_user(&req, &state, &caller, &json_body(&body)?).await?;
+    Ok(HttpResponse::Ok().json(api_user(&user)))
+}
+
+/// Creates a user from an `ApiCreateUser` body (the route checked `nx-users-create`). Shared
+/// by REST and the UI.
+pub(crate) async fn create_user(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    body: &Value,
+) -> Result<User, CoreError> {
+    let user_id = required(body, "userId")?;
     if !user_id
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
@@ -113,16 +124,15 @@ pub(crate) async fn create(
         return Err(CoreError::invalid(
             "userId",
             "may only contain letters, digits, '.', '_', '-' and '@'",
-        )
-        .into());
+        ));
     }
-    let mut user = user_fields(&state, &body, user_id)?;
-    let pass = required(&body, "password")?.to_owned();
+    let mut user = user_fields(state, body, user_id)?;
+    let pass = required(body, "password")?.to_owned();
     check_password(&pass)?;
     user.password_hash = hash_off_runtime(pass).await?;
     state.services.catalogue.create_user(&user).await?;
-    audit(&req, &state, &caller, "user.create", &user.user_id);
-    Ok(HttpResponse::Ok().json(api_user(&user)))
+    audit(req, state, caller, "user.create", &user.user_id);
+    Ok(user)
 }
 
 pub(crate) async fn update(
@@ -159,26 +169,34 @@ pub(crate) async fn delete(
     caller: Caller,
     user_id: web::Path<String>,
 ) -> RestResult<HttpResponse> {
-    if caller.name() == user_id.as_str() {
+    delete_user(&req, &state, &caller, &user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes a user, never oneself nor the anonymous user (the route checked `nx-users-delete`).
+/// Shared by REST and the UI.
+pub(crate) async fn delete_user(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    user_id: &str,
+) -> Result<(), CoreError> {
+    if caller.name() == user_id {
         return Err(CoreError::invalid(
             "userId",
             "you cannot delete the user you are signed in as",
-        )
-        .into());
+        ));
     }
-    if user_id.as_str() == ANONYMOUS_USER
-        || user_id.as_str() == state.security.anonymous_settings().user_id
-    {
+    if user_id == ANONYMOUS_USER || user_id == state.security.anonymous_settings().user_id {
         return Err(CoreError::invalid(
             "userId",
             "the anonymous user cannot be deleted; turn anonymous access off instead",
-        )
-        .into());
+        ));
     }
-    state.services.catalogue.delete_user(&user_id).await?;
-    state.security.authenticator().forget(&user_id);
-    audit(&req, &state, &caller, "user.delete", &user_id);
-    Ok(HttpResponse::NoContent().finish())
+    state.services.catalogue.delete_user(user_id).await?;
+    state.security.authenticator().forget(user_id);
+    audit(req, state, caller, "user.delete", user_id);
+    Ok(())
 }
 
 /// Hashes a password on the blocking pool (argon2 is deliberately slow).

@@ -36,7 +36,7 @@ fn docker(config: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-async fn run(config: PathBuf, args: Vec<String>, stdin: Option<String>) -> Output {
+pub(crate) async fn run(config: PathBuf, args: Vec<String>, stdin: Option<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         docker(&config, &args, stdin.as_deref())
@@ -45,7 +45,7 @@ async fn run(config: PathBuf, args: Vec<String>, stdin: Option<String>) -> Outpu
     .unwrap()
 }
 
-fn ok(out: &Output, what: &str) -> String {
+pub(crate) fn ok(out: &Output, what: &str) -> String {
     assert!(
         out.status.success(),
         "{what} failed:\n{}\n{}",
@@ -112,7 +112,7 @@ async fn push_remove_pull(config: &Path, registry: &str, local: &str, remote: &s
 /// `docker import` of a small tarball with unique content (images cannot be pulled from the
 /// internet here). Returns the local tag, its image id and the unique string, with the docker
 /// client config directory at `<work>/docker-config`.
-async fn import_image(work: &Path) -> (String, String, String) {
+pub(crate) async fn import_image(work: &Path) -> (String, String, String) {
     let config = work.join("docker-config");
     std::fs::create_dir_all(&config).unwrap();
     let unique = uuid::Uuid::new_v4().simple().to_string();
@@ -150,7 +150,7 @@ async fn import_image(work: &Path) -> (String, String, String) {
 }
 
 /// `docker login registry -u user` with `secret` on stdin.
-async fn login(config: &Path, registry: &str, user: &str, secret: &str) -> Output {
+pub(crate) async fn login(config: &Path, registry: &str, user: &str, secret: &str) -> Output {
     run(
         config.to_owned(),
         vec![

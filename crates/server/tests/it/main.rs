@@ -13,4 +13,5 @@ mod raw;
 mod repositories;
 mod restart;
 mod security;
+mod ui;
 mod users;

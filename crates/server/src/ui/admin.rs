@@ -1,0 +1,1061 @@
+//! Administration pages: repositories (list, create with a recipe picker, edit, delete after
+//! typing the name), blob stores, system, users, roles, anonymous access, and one's own user
+//! tokens. Every change goes through the same functions as the REST API, so validation,
+//! auditing and privileges are the same.
+
+use super::browse::{RepoRow, docker_registry, repo_row};
+use super::{
+    Chrome, UiError, check_csrf, human_bytes, render, render_status, see_other, with_notice,
+};
+use crate::auth::Caller;
+use crate::rest::{repositories, roles, user_tokens, users};
+use crate::state::State;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use stowage_core::CoreError;
+use stowage_core::security::{Action, Permission};
+
+/// Form fields as `(name, value)` pairs, as browsers send them.
+type Fields = Vec<(String, String)>;
+
+fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
+    f.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn csrf_of(req: &HttpRequest, f: &Fields) -> Result<(), CoreError> {
+    check_csrf(req, field(f, "csrf"))
+}
+
+/// What a form input is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Text,
+    Number,
+    Check,
+    Select(&'static [&'static str]),
+    /// Comma-separated, sent as a JSON list.
+    List,
+}
+
+/// One field of a repository form, named by its path in the REST request body, so a
+/// validation error (`PARAMETER docker.httpPort`) lands next to its input.
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub input: Input,
+    pub help: &'static str,
+}
+
+const fn f(name: &'static str, label: &'static str, input: Input, help: &'static str) -> FieldSpec {
+    FieldSpec {
+        name,
+        label,
+        input,
+        help,
+    }
+}
+
+const COMMON: &[FieldSpec] = &[
+    f(
+        "name",
+        "Name",
+        Input::Text,
+        "Lowercase letters, digits, '.', '_' and '-'. It appears in every URL and cannot be changed.",
+    ),
+    f(
+        "online",
+        "Online",
+        Input::Check,
+        "An offline repository answers 503.",
+    ),
+    f(
+        "storage.blobStoreName",
+        "Blob store",
+        Input::Select(&[]),
+        "Where the content is stored. Cannot be changed later.",
+    ),
+    f(
+        "storage.strictContentTypeValidation",
+        "Strict content type validation",
+        Input::Check,
+        "Check that uploads are what their type says.",
+    ),
+    f(
+        "storage.writePolicy",
+        "Deployment policy",
+        Input::Select(&["ALLOW", "ALLOW_ONCE", "DENY"]),
+        "ALLOW: redeploy freely. ALLOW_ONCE: an existing path or tag cannot change. DENY: read-only.",
+    ),
+];
+
+const DOCKER_HOSTED: &[FieldSpec] = &[
+    f(
+        "storage.latestPolicy",
+        "Allow redeploying 'latest'",
+        Input::Check,
+        "With ALLOW_ONCE, still let the 'latest' tag move.",
+    ),
+    f(
+        "docker.httpPort",
+        "HTTP port",
+        Input::Number,
+        "Its own port for docker login/push/pull (e.g. 8082); opened at once. Empty: reach it through path routing on this port.",
+    ),
+    f(
+        "docker.forceBasicAuth",
+        "Force basic authentication",
+        Input::Check,
+        "Off: docker gets short-lived Bearer tokens from /v2/token (needed for anonymous pulls without docker login).",
+    ),
+    f(
+        "docker.v1Enabled",
+        "Enable Docker V1 API (search)",
+        Input::Check,
+        "Answers docker search on this repository's port.",
+    ),
+    f(
+        "docker.pathEnabled",
+        "Allow path routing",
+        Input::Check,
+        "docker push host:8081/<repository>/<image> reaches this repository.",
+    ),
+    f(
+        "cleanup.policyNames",
+        "Cleanup policies",
+        Input::List,
+        "Names, comma-separated.",
+    ),
+];
+
+const RAW_HOSTED: &[FieldSpec] = &[
+    f(
+        "raw.contentDisposition",
+        "Content disposition",
+        Input::Select(&["ATTACHMENT", "INLINE"]),
+        "ATTACHMENT: browsers download files. INLINE: browsers show them.",
+    ),
+    f(
+        "cleanup.policyNames",
+        "Cleanup policies",
+        Input::List,
+        "Names, comma-separated.",
+    ),
+];
+
+/// A recipe in the picker.
+pub struct RecipeChoice {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub available: bool,
+}
+
+const RECIPES: &[(&str, &str, &str, &str)] = &[
+    ("docker-hosted", "docker", "hosted", "docker (hosted)"),
+    ("docker-proxy", "docker", "proxy", "docker (proxy)"),
+    ("docker-group", "docker", "group", "docker (group)"),
+    ("raw-hosted", "raw", "hosted", "raw (hosted)"),
+    ("raw-proxy", "raw", "proxy", "raw (proxy)"),
+    ("raw-group", "raw", "group", "raw (group)"),
+];
+
+fn recipe(id: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    RECIPES
+        .iter()
+        .find(|(r, ..)| *r == id)
+        .map(|(_, f, k, l)| (*f, *k, *l))
+}
+
+fn specific_fields(id: &str) -> &'static [FieldSpec] {
+    match id {
+        "docker-hosted" => DOCKER_HOSTED,
+        "raw-hosted" => RAW_HOSTED,
+        _ => &[],
+    }
+}
+
+/// A form input as a template shows it.
+pub struct FormInput {
+    pub name: &'static str,
+    pub id: String,
+    pub label: &'static str,
+    pub help: &'static str,
+    pub kind: &'static str,
+    pub value: String,
+    pub checked: bool,
+    pub options: Vec<String>,
+    pub error: String,
+    pub disabled: bool,
+}
+
+/// The request body of a repository form.
+fn body_of(id: &str, fields: &Fields) -> Value {
+    let mut body = json!({});
+    for spec in COMMON.iter().chain(specific_fields(id)) {
+        let raw = field(fields, spec.name).trim();
+        let value = match spec.input {
+            Input::Check => json!(!raw.is_empty()),
+            Input::Number if raw.is_empty() => Value::Null,
+            Input::Number => raw
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| json!(raw)),
+            Input::List => json!(
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+            ),
+            _ => json!(raw),
+        };
+        let mut at = &mut body;
+        let mut parts = spec.name.split('.').peekable();
+        while let Some(part) = parts.next() {
+            if parts.peek().is_none() {
+                at[part] = value.clone();
+            } else {
+                if !at[part].is_object() {
+                    at[part] = json!({});
+                }
+                at = &mut at[part];
+            }
+        }
+    }
+    body
+}
+
+/// The form's inputs with `values` (REST-shaped), `errors` by field, for recipe `id`.
+fn inputs(
+    id: &str,
+    values: &Value,
+    errors: &HashMap<String, String>,
+    blob_stores: &[String],
+    editing: bool,
+) -> Vec<FormInput> {
+    COMMON
+        .iter()
+        .chain(specific_fields(id))
+        .map(|spec| {
+            let pointer = format!("/{}", spec.name.replace('.', "/"));
+            let v = values.pointer(&pointer).unwrap_or(&Value::Null);
+            let (kind, options) = match spec.input {
+                Input::Text => ("text", Vec::new()),
+                Input::Number => ("number", Vec::new()),
+                Input::Check => ("checkbox", Vec::new()),
+                Input::List => ("text", Vec::new()),
+                Input::Select(opts) if spec.name == "storage.blobStoreName" && opts.is_empty() => {
+                    ("select", blob_stores.to_vec())
+                }
+                Input::Select(opts) => ("select", opts.iter().map(|o| (*o).to_owned()).collect()),
+            };
+            let value = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => String::new(),
+            };
+            FormInput {
+                name: spec.name,
+                id: format!("f-{}", spec.name.replace('.', "-")),
+                label: spec.label,
+                help: spec.help,
+                kind,
+                value,
+                checked: v.as_bool().unwrap_or(false),
+                options,
+                error: errors.get(spec.name).cloned().unwrap_or_default(),
+                disabled: editing && (spec.name == "name" || spec.name == "storage.blobStoreName"),
+            }
+        })
+        .collect()
+}
+
+/// Defaults of a new repository of recipe `id`.
+fn defaults(id: &str) -> Value {
+    let mut v = json!({
+        "online": true,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "ALLOW"},
+    });
+    if id == "docker-hosted" {
+        v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true});
+        v["storage"]["latestPolicy"] = json!(false);
+    }
+    if id == "raw-hosted" {
+        v["raw"] = json!({"contentDisposition": "ATTACHMENT"});
+    }
+    v
+}
+
+#[derive(Template)]
+#[template(path = "ui/repositories.html")]
+struct RepositoriesPage {
+    chrome: Chrome,
+    repos: Vec<RepoRow>,
+    recipes: Vec<RecipeChoice>,
+}
+
+fn may_admin(caller: &Caller, format: &str, name: &str, action: Action) -> bool {
+    caller.0.as_ref().is_some_and(|p| {
+        p.permits(&Permission::RepositoryAdmin {
+            format,
+            repository: name,
+            action,
+        })
+    })
+}
+
+/// `GET /ui/admin/repositories`: those the caller may administer, and the recipe picker.
+pub(crate) async fn repositories_page(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+) -> Result<HttpResponse, UiError> {
+    let mut repos = Vec::new();
+    for r in state.services.catalogue.list_repositories().await? {
+        if may_admin(&caller, &r.format, &r.name, Action::Read) {
+            repos.push(repo_row(&req, &state, &r).await?);
+        }
+    }
+    let recipes = RECIPES
+        .iter()
+        .map(|(id, format, kind, label)| RecipeChoice {
+            id,
+            label,
+            available: stowage_core::model::RepoKind::parse(kind)
+                .and_then(|k| state.recipes.get(format, k))
+                .is_some(),
+        })
+        .collect();
+    let page = RepositoriesPage {
+        chrome: Chrome::new(&req, &state, &caller, "Repositories", "repositories").await,
+        repos,
+        recipes,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "ui/repository_form.html")]
+struct RepositoryForm {
+    chrome: Chrome,
+    recipe: String,
+    recipe_label: String,
+    editing: bool,
+    name: String,
+    inputs: Vec<FormInput>,
+    form_error: Option<String>,
+    commands: Vec<String>,
+}
+
+async fn blob_store_names(state: &State) -> Result<Vec<String>, CoreError> {
+    Ok(state
+        .services
+        .catalogue
+        .list_blob_stores()
+        .await?
+        .into_iter()
+        .map(|b| b.name)
+        .collect())
+}
+
+/// `GET /ui/admin/repositories/new/{recipe}`.
+pub(crate) async fn new_repository(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, UiError> {
+    let (format, kind, label) =
+        recipe(&id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
+    caller.require(Permission::RepositoryAdmin {
+        format,
+        repository: "*",
+        action: Action::Add,
+    })?;
+    let available = stowage_core::model::RepoKind::parse(kind)
+        .and_then(|k| state.recipes.get(format, k))
+        .is_some();
+    if !available {
+        return Err(CoreError::NotFound(format!("the {label} recipe in this version")).into());
+    }
+    let page = RepositoryForm {
+        chrome: Chrome::new(
+            &req,
+            &state,
+            &caller,
+            format!("Create {label} repository"),
+            "repositories",
+        )
+        .await,
+        recipe: id.to_string(),
+        recipe_label: label.to_owned(),
+        editing: false,
+        name: String::new(),
+        inputs: inputs(
+            &id,
+            &defaults(&id),
+            &HashMap::new(),
+            &blob_store_names(&state).await?,
+            false,
+        ),
+        form_error: None,
+        commands: Vec::new(),
+    };
+    render(&page)
+}
+
+/// The form again with `e` shown next to its field (or above the form).
+async fn form_with_error(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    id: &str,
+    editing: Option<&str>,
+    body: &Value,
+    e: CoreError,
+) -> Result<HttpResponse, UiError> {
+    let name = editing.unwrap_or("");
+    let (_, _, label) = recipe(id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
+    let mut errors = HashMap::new();
+    let mut form_error = None;
+    match &e {
+        CoreError::Invalid { field, message } => {
+            let known = COMMON
+                .iter()
+                .chain(specific_fields(id))
+                .any(|s| s.name == field);
+            if known {
+                errors.insert(field.clone(), message.clone());
+            } else {
+                form_error = Some(e.to_string());
+            }
+        }
+        CoreError::Forbidden(_) | CoreError::Unauthenticated => return Err(e.into()),
+        _ if crate::error::status_of(&e).is_server_error() => return Err(e.into()),
+        _ => form_error = Some(e.to_string()),
+    }
+    let title = if editing.is_some() {
+        format!("Edit {name}")
+    } else {
+        format!("Create {label} repository")
+    };
+    let page = RepositoryForm {
+        chrome: Chrome::new(req, state, caller, title, "repositories").await,
+        recipe: id.to_owned(),
+        recipe_label: label.to_owned(),
+        editing: editing.is_some(),
+        name: name.to_owned(),
+        inputs: inputs(
+            id,
+            body,
+            &errors,
+            &blob_store_names(state).await?,
+            editing.is_some(),
+        ),
+        form_error,
+        commands: Vec::new(),
+    };
+    render(&page)
+}
+
+/// `POST /ui/admin/repositories/new/{recipe}`.
+pub(crate) async fn create_repository(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    let (format, kind, _) =
+        recipe(&id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
+    let body = body_of(&id, &form);
+    match repositories::create_repository(&req, &state, &caller, format, kind, &body).await {
+        Ok(repo) => Ok(see_other(&with_notice(
+            &format!("/ui/admin/repositories/{}", repo.name),
+            &format!("Repository {} created.", repo.name),
+        ))),
+        Err(e) => form_with_error(&req, &state, &caller, &id, None, &body, e).await,
+    }
+}
+
+fn recipe_id(format: &str, kind: &str) -> String {
+    format!("{format}-{kind}")
+}
+
+/// `GET /ui/admin/repositories/{name}`: the edit form, with the docker commands to copy.
+pub(crate) async fn edit_repository(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    name: web::Path<String>,
+) -> Result<HttpResponse, UiError> {
+    let repo = state.services.catalogue.repository(&name).await?;
+    repositories::require_admin(&caller, &repo.format, &repo.name, Action::Read)?;
+    let id = recipe_id(&repo.format, repo.kind.as_str());
+    let (_, _, label) = recipe(&id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
+    let mut values = repo.attributes.clone();
+    values["name"] = json!(repo.name);
+    values["online"] = json!(repo.online);
+    let commands = if repo.format == "docker" {
+        let registry = docker_registry(&req, &state, &repo);
+        let host = registry.split('/').next().unwrap_or(&registry).to_owned();
+        vec![
+            format!("docker login {host}"),
+            format!("docker tag alpine {registry}/alpine"),
+            format!("docker push {registry}/alpine"),
+        ]
+    } else {
+        vec![format!(
+            "curl -u USER --upload-file ./file.txt {}/repository/{}/path/file.txt",
+            crate::rest::base_url(&req),
+            repo.name
+        )]
+    };
+    let page = RepositoryForm {
+        chrome: Chrome::new(
+            &req,
+            &state,
+            &caller,
+            format!("Edit {}", repo.name),
+            "repositories",
+        )
+        .await,
+        recipe: id.clone(),
+        recipe_label: label.to_owned(),
+        editing: true,
+        name: repo.name.clone(),
+        inputs: inputs(
+            &id,
+            &values,
+            &HashMap::new(),
+            &blob_store_names(&state).await?,
+            true,
+        ),
+        form_error: None,
+        commands,
+    };
+    render(&page)
+}
+
+/// `POST /ui/admin/repositories/{name}`.
+pub(crate) async fn update_repository(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    name: web::Path<String>,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    let repo = state.services.catalogue.repository(&name).await?;
+    let id = recipe_id(&repo.format, repo.kind.as_str());
+    let mut body = body_of(&id, &form);
+    // Name and blob store are shown disabled, so the browser does not send them.
+    body["name"] = json!(repo.name);
+    body["storage"]["blobStoreName"] = json!(repo.blob_store);
+    match repositories::update_repository(
+        &req,
+        &state,
+        &caller,
+        &repo.format,
+        repo.kind.as_str(),
+        &repo.name,
+        &body,
+    )
+    .await
+    {
+        Ok(()) => Ok(see_other(&with_notice(
+            &format!("/ui/admin/repositories/{}", repo.name),
+            "Saved.",
+        ))),
+        Err(e) => form_with_error(&req, &state, &caller, &id, Some(&repo.name), &body, e).await,
+    }
+}
+
+/// `POST /ui/admin/repositories/{name}/delete`: only when `confirm` repeats the name.
+pub(crate) async fn delete_repository(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    name: web::Path<String>,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    let repo = state.services.catalogue.repository(&name).await?;
+    repositories::require_admin(&caller, &repo.format, &repo.name, Action::Delete)?;
+    if field(&form, "confirm") != name.as_str() {
+        return Ok(see_other(&with_notice(
+            &format!("/ui/admin/repositories/{name}"),
+            "Not deleted: type the repository's name to confirm.",
+        )));
+    }
+    repositories::delete_repository(&req, &state, &caller, &name).await?;
+    Ok(see_other(&with_notice(
+        "/ui/admin/repositories",
+        &format!("Repository {name} deleted."),
+    )))
+}
+
+pub struct StoreRow {
+    pub name: String,
+    pub kind: String,
+    pub blobs: i64,
+    pub used: String,
+    pub free: String,
+}
+
+#[derive(Template)]
+#[template(path = "ui/system.html")]
+struct SystemPage {
+    chrome: Chrome,
+    version: &'static str,
+    uptime: String,
+    stores: Vec<StoreRow>,
+    repos: Vec<RepoRow>,
+    only_stores: bool,
+}
+
+async fn store_rows(state: &State) -> Result<Vec<StoreRow>, CoreError> {
+    let mut stores = Vec::new();
+    for rec in state.services.catalogue.list_blob_stores().await? {
+        let (blobs, bytes) = state.services.catalogue.blob_store_usage(&rec.name).await?;
+        let free = match state.services.blob_store(&rec.name).await {
+            Ok(s) => s
+                .available_space()
+                .map_or("not reported (S3)".into(), |b| human_bytes(b as i64)),
+            Err(_) => "unavailable".into(),
+        };
+        stores.push(StoreRow {
+            name: rec.name,
+            kind: rec.kind,
+            blobs,
+            used: human_bytes(bytes),
+            free,
+        });
+    }
+    Ok(stores)
+}
+
+/// `GET /ui/admin/system`: version, uptime, blob stores with space used and free, repository
+/// sizes.
+pub(crate) async fn system(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+) -> Result<HttpResponse, UiError> {
+    let secs = state.started.elapsed().as_secs();
+    let mut repos = Vec::new();
+    for r in state.services.catalogue.list_repositories().await? {
+        repos.push(repo_row(&req, &state, &r).await?);
+    }
+    let page = SystemPage {
+        chrome: Chrome::new(&req, &state, &caller, "System", "system").await,
+        version: env!("CARGO_PKG_VERSION"),
+        uptime: format!(
+            "{}d {}h {}m",
+            secs / 86400,
+            secs / 3600 % 24,
+            secs / 60 % 60
+        ),
+        stores: store_rows(&state).await?,
+        repos,
+        only_stores: false,
+    };
+    render(&page)
+}
+
+/// `GET /ui/admin/blobstores`.
+pub(crate) async fn blob_stores(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+) -> Result<HttpResponse, UiError> {
+    let page = SystemPage {
+        chrome: Chrome::new(&req, &state, &caller, "Blob stores", "blobstores").await,
+        version: env!("CARGO_PKG_VERSION"),
+        uptime: String::new(),
+        stores: store_rows(&state).await?,
+        repos: Vec::new(),
+        only_stores: true,
+    };
+    render(&page)
+}
+
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub status: String,
+    pub roles: String,
+}
+
+#[derive(Template)]
+#[template(path = "ui/users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<UserRow>,
+    roles: Vec<String>,
+    error: Option<String>,
+}
+
+async fn users_page(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    error: Option<String>,
+) -> Result<HttpResponse, UiError> {
+    let users = state
+        .services
+        .catalogue
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            name: format!("{} {}", u.first_name, u.last_name),
+            email: u.email,
+            status: u.status.as_str().to_owned(),
+            roles: u.roles.join(", "),
+            id: u.user_id,
+        })
+        .collect();
+    let status = StatusCode::OK;
+    let page = UsersPage {
+        chrome: Chrome::new(req, state, caller, "Users", "users").await,
+        users,
+        roles: state
+            .security
+            .policy()
+            .roles()
+            .iter()
+            .map(|r| r.id.clone())
+            .collect(),
+        error,
+    };
+    render_status(&page, status)
+}
+
+/// `GET /ui/admin/users`.
+pub(crate) async fn users_list(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+) -> Result<HttpResponse, UiError> {
+    users_page(&req, &state, &caller, None).await
+}
+
+/// `POST /ui/admin/users`: creates a user.
+pub(crate) async fn create_user(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    let roles: Vec<&str> = form
+        .iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let body = json!({
+        "userId": field(&form, "userId"), "firstName": field(&form, "firstName"),
+        "lastName": field(&form, "lastName"), "emailAddress": field(&form, "emailAddress"),
+        "password": field(&form, "password"), "status": field(&form, "status"), "roles": roles,
+    });
+    match users::create_user(&req, &state, &caller, &body).await {
+        Ok(u) => Ok(see_other(&with_notice(
+            "/ui/admin/users",
+            &format!("User {} created.", u.user_id),
+        ))),
+        Err(e @ CoreError::Invalid { .. }) => {
+            users_page(&req, &state, &caller, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /ui/admin/users/{id}/delete`.
+pub(crate) async fn delete_user(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    match users::delete_user(&req, &state, &caller, &id).await {
+        Ok(()) => Ok(see_other(&with_notice(
+            "/ui/admin/users",
+            &format!("User {id} deleted."),
+        ))),
+        Err(e @ CoreError::Invalid { .. }) => {
+            users_page(&req, &state, &caller, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct RoleRow {
+    pub id: String,
+    pub description: String,
+    pub privileges: String,
+    pub roles: String,
+    pub read_only: bool,
+}
+
+#[derive(Template)]
+#[template(path = "ui/roles.html")]
+struct RolesPage {
+    chrome: Chrome,
+    roles: Vec<RoleRow>,
+    role_ids: Vec<String>,
+    error: Option<String>,
+}
+
+async fn roles_page(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    error: Option<String>,
+) -> Result<HttpResponse, UiError> {
+    let policy = state.security.policy();
+    let roles = policy
+        .roles()
+        .into_iter()
+        .map(|r| RoleRow {
+            id: r.id.clone(),
+            description: r.description.clone(),
+            privileges: r.privileges.join(", "),
+            roles: r.roles.join(", "),
+            read_only: r.read_only,
+        })
+        .collect();
+    let status = StatusCode::OK;
+    let page = RolesPage {
+        chrome: Chrome::new(req, state, caller, "Roles", "roles").await,
+        roles,
+        role_ids: policy.roles().iter().map(|r| r.id.clone()).collect(),
+        error,
+    };
+    render_status(&page, status)
+}
+
+/// `GET /ui/admin/roles`.
+pub(crate) async fn roles_list(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+) -> Result<HttpResponse, UiError> {
+    roles_page(&req, &state, &caller, None).await
+}
+
+/// `POST /ui/admin/roles`: creates a role; privileges one per line or comma-separated.
+pub(crate) async fn create_role(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    let privileges: Vec<&str> = field(&form, "privileges")
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let contained: Vec<&str> = form
+        .iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let body = json!({
+        "id": field(&form, "id"), "name": field(&form, "id"),
+        "description": field(&form, "description"), "privileges": privileges, "roles": contained,
+    });
+    match roles::create_role(&req, &state, &caller, &body).await {
+        Ok(r) => Ok(see_other(&with_notice(
+            "/ui/admin/roles",
+            &format!("Role {} created.", r.id),
+        ))),
+        Err(e @ CoreError::Invalid { .. }) => {
+            roles_page(&req, &state, &caller, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /ui/admin/roles/{id}/delete`.
+pub(crate) async fn delete_role(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    match roles::delete_role(&req, &state, &caller, &id).await {
+        Ok(()) => Ok(see_other(&with_notice(
+            "/ui/admin/roles",
+            &format!("Role {id} deleted."),
+        ))),
+        Err(e @ CoreError::Invalid { .. }) => {
+            roles_page(&req, &state, &caller, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ui/anonymous.html")]
+struct AnonymousPage {
+    chrome: Chrome,
+    enabled: bool,
+    user_id: String,
+}
+
+/// `GET /ui/admin/anonymous`.
+pub(crate) async fn anonymous(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+) -> Result<HttpResponse, UiError> {
+    let s = state.security.anonymous_settings();
+    let page = AnonymousPage {
+        chrome: Chrome::new(&req, &state, &caller, "Anonymous access", "anonymous").await,
+        enabled: s.enabled,
+        user_id: s.user_id,
+    };
+    render(&page)
+}
+
+/// `POST /ui/admin/anonymous`.
+pub(crate) async fn set_anonymous(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    let mut s = state.security.anonymous_settings();
+    s.enabled = !field(&form, "enabled").is_empty();
+    state.security.set_anonymous_settings(&s).await?;
+    crate::rest::audit(
+        &req,
+        &state,
+        &caller,
+        if s.enabled {
+            "anonymous.enable"
+        } else {
+            "anonymous.disable"
+        },
+        &s.user_id,
+    );
+    Ok(see_other(&with_notice(
+        "/ui/admin/anonymous",
+        if s.enabled {
+            "Anonymous access is on."
+        } else {
+            "Anonymous access is off."
+        },
+    )))
+}
+
+pub struct TokenRow {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub expires: String,
+    pub last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "ui/tokens.html")]
+struct TokensPage {
+    chrome: Chrome,
+    user: String,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    error: Option<String>,
+}
+
+async fn tokens_page(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    new_token: Option<String>,
+    error: Option<String>,
+) -> Result<HttpResponse, UiError> {
+    let me = caller.user()?.user_id.clone();
+    let tokens = state
+        .services
+        .catalogue
+        .list_user_tokens(&me)
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            created: stowage_core::rfc3339(t.created),
+            expires: t.expires.map_or("never".into(), stowage_core::rfc3339),
+            last_used: t.last_used.map_or("never".into(), stowage_core::rfc3339),
+            id: t.id,
+            name: t.name,
+        })
+        .collect();
+    let status = StatusCode::OK;
+    let page = TokensPage {
+        chrome: Chrome::new(req, state, caller, "My tokens", "tokens").await,
+        user: me,
+        tokens,
+        new_token,
+        error,
+    };
+    render_status(&page, status)
+}
+
+/// `GET /ui/tokens`: one's own user tokens.
+pub(crate) async fn tokens(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+) -> Result<HttpResponse, UiError> {
+    tokens_page(&req, &state, &caller, None, None).await
+}
+
+/// `POST /ui/tokens`: a new token, shown this once.
+pub(crate) async fn create_token(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    let me = caller.user()?.user_id.clone();
+    let days = field(&form, "days").trim();
+    let body = json!({"name": field(&form, "name"), "expiresInDays": if days.is_empty() { Value::Null } else { json!(days) }});
+    match user_tokens::create_token(&req, &state, &caller, &me, &body).await {
+        Ok((_, secret)) => tokens_page(&req, &state, &caller, Some(secret), None).await,
+        Err(e @ CoreError::Invalid { .. }) => {
+            tokens_page(&req, &state, &caller, None, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /ui/tokens/{id}/revoke`.
+pub(crate) async fn revoke_token(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    let me = caller.user()?.user_id.clone();
+    user_tokens::revoke_token(&req, &state, &caller, &me, &id).await?;
+    Ok(see_other(&with_notice("/ui/tokens", "Token revoked.")))
+}

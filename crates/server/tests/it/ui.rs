@@ -243,16 +243,21 @@ async fn admin_ui(db: Db) {
     let first = ui.c.find(Locator::Css("#password")).await.unwrap();
     first.click().await.unwrap();
     first
-        .send_keys(&format!("{new_password}{}{new_password}", fantoccini::key::Key::Tab))
+        .send_keys(&format!(
+            "{new_password}{}{new_password}",
+            fantoccini::key::Key::Tab
+        ))
         .await
         .unwrap();
     ui.shot("setup").await;
-    let focused = ui
-        .c
-        .execute("return document.activeElement.id;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(focused, "confirm", "Tab moves from the password to its confirmation");
+    let focused =
+        ui.c.execute("return document.activeElement.id;", vec![])
+            .await
+            .unwrap();
+    assert_eq!(
+        focused, "confirm",
+        "Tab moves from the password to its confirmation"
+    );
     ui.c.active_element()
         .await
         .unwrap()

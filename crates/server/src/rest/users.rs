@@ -156,6 +156,9 @@ pub(crate) async fn update(
     };
     catalogue.update_user(&user).await?;
     state.security.authenticator().forget(&user_id);
+    if user.status != UserStatus::Active {
+        catalogue.delete_ui_sessions_of(&user_id).await?;
+    }
     if user_id.as_str() == state.security.anonymous_settings().user_id {
         state.security.refresh().await?;
     }
@@ -235,6 +238,8 @@ pub(crate) async fn change_password(
         .set_password_hash(&user_id, &hash_off_runtime(pass).await?)
         .await?;
     state.security.authenticator().forget(&user_id);
+    // Browsers signed in with the old password are signed out.
+    catalogue.delete_ui_sessions_of(&user_id).await?;
     audit(&req, &state, &caller, "user.change-password", &user_id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -3,7 +3,7 @@
 //! tokens. Every change goes through the same functions as the REST API, so validation,
 //! auditing and privileges are the same.
 
-use super::browse::{RepoRow, docker_registry, repo_row};
+use super::browse::{RepoRow, docker_registry, repo_rows};
 use super::{
     Chrome, UiError, check_csrf, human_bytes, render, render_status, see_other, with_notice,
 };
@@ -83,7 +83,7 @@ const COMMON: &[FieldSpec] = &[
         "storage.strictContentTypeValidation",
         "Strict content type validation",
         Input::Check,
-        "Check that uploads are what their type says.",
+        "Stored for Nexus compatibility; uploads are not checked against it yet.",
     ),
     f(
         "storage.writePolicy",
@@ -318,12 +318,10 @@ pub(crate) async fn repositories_page(
     state: State,
     caller: Caller,
 ) -> Result<HttpResponse, UiError> {
-    let mut repos = Vec::new();
-    for r in state.services.catalogue.list_repositories().await? {
-        if may_admin(&caller, &r.format, &r.name, Action::Read) {
-            repos.push(repo_row(&req, &state, &r).await?);
-        }
-    }
+    let repos = repo_rows(&req, &state, |r| {
+        may_admin(&caller, &r.format, &r.name, Action::Read)
+    })
+    .await?;
     let recipes = RECIPES
         .iter()
         .map(|(id, format, kind, label)| RecipeChoice {
@@ -652,10 +650,7 @@ pub(crate) async fn system(
     caller: Caller,
 ) -> Result<HttpResponse, UiError> {
     let secs = state.started.elapsed().as_secs();
-    let mut repos = Vec::new();
-    for r in state.services.catalogue.list_repositories().await? {
-        repos.push(repo_row(&req, &state, &r).await?);
-    }
+    let repos = repo_rows(&req, &state, |_| true).await?;
     let page = SystemPage {
         chrome: Chrome::new(&req, &state, &caller, "System", "system").await,
         version: env!("CARGO_PKG_VERSION"),
@@ -687,6 +682,35 @@ pub(crate) async fn blob_stores(
         only_stores: true,
     };
     render(&page)
+}
+
+/// A list page with a form on it.
+#[derive(Clone, Copy)]
+enum List {
+    Users,
+    Roles,
+}
+
+/// After a change posted from a list page: back to the list with `notice` on success, or the
+/// list again with a validation error shown above it.
+async fn after_change<T>(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    list: List,
+    done: Result<T, CoreError>,
+    notice: impl FnOnce(T) -> String,
+) -> Result<HttpResponse, UiError> {
+    let (path, error) = match (list, done) {
+        (List::Users, Ok(v)) => return Ok(see_other(&with_notice("/ui/admin/users", &notice(v)))),
+        (List::Roles, Ok(v)) => return Ok(see_other(&with_notice("/ui/admin/roles", &notice(v)))),
+        (list, Err(e @ CoreError::Invalid { .. })) => (list, e.to_string()),
+        (_, Err(e)) => return Err(e.into()),
+    };
+    match path {
+        List::Users => users_page(req, state, caller, Some(error)).await,
+        List::Roles => roles_page(req, state, caller, Some(error)).await,
+    }
 }
 
 pub struct UserRow {
@@ -769,16 +793,11 @@ pub(crate) async fn create_user(
         "lastName": field(&form, "lastName"), "emailAddress": field(&form, "emailAddress"),
         "password": field(&form, "password"), "status": field(&form, "status"), "roles": roles,
     });
-    match users::create_user(&req, &state, &caller, &body).await {
-        Ok(u) => Ok(see_other(&with_notice(
-            "/ui/admin/users",
-            &format!("User {} created.", u.user_id),
-        ))),
-        Err(e @ CoreError::Invalid { .. }) => {
-            users_page(&req, &state, &caller, Some(e.to_string())).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = users::create_user(&req, &state, &caller, &body).await;
+    after_change(&req, &state, &caller, List::Users, done, |u| {
+        format!("User {} created.", u.user_id)
+    })
+    .await
 }
 
 /// `POST /ui/admin/users/{id}/delete`.
@@ -790,16 +809,11 @@ pub(crate) async fn delete_user(
     form: web::Form<Fields>,
 ) -> Result<HttpResponse, UiError> {
     csrf_of(&req, &form)?;
-    match users::delete_user(&req, &state, &caller, &id).await {
-        Ok(()) => Ok(see_other(&with_notice(
-            "/ui/admin/users",
-            &format!("User {id} deleted."),
-        ))),
-        Err(e @ CoreError::Invalid { .. }) => {
-            users_page(&req, &state, &caller, Some(e.to_string())).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = users::delete_user(&req, &state, &caller, &id).await;
+    after_change(&req, &state, &caller, List::Users, done, |()| {
+        format!("User {id} deleted.")
+    })
+    .await
 }
 
 pub struct RoleRow {
@@ -878,16 +892,11 @@ pub(crate) async fn create_role(
         "id": field(&form, "id"), "name": field(&form, "id"),
         "description": field(&form, "description"), "privileges": privileges, "roles": contained,
     });
-    match roles::create_role(&req, &state, &caller, &body).await {
-        Ok(r) => Ok(see_other(&with_notice(
-            "/ui/admin/roles",
-            &format!("Role {} created.", r.id),
-        ))),
-        Err(e @ CoreError::Invalid { .. }) => {
-            roles_page(&req, &state, &caller, Some(e.to_string())).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = roles::create_role(&req, &state, &caller, &body).await;
+    after_change(&req, &state, &caller, List::Roles, done, |r| {
+        format!("Role {} created.", r.id)
+    })
+    .await
 }
 
 /// `POST /ui/admin/roles/{id}/delete`.
@@ -899,16 +908,11 @@ pub(crate) async fn delete_role(
     form: web::Form<Fields>,
 ) -> Result<HttpResponse, UiError> {
     csrf_of(&req, &form)?;
-    match roles::delete_role(&req, &state, &caller, &id).await {
-        Ok(()) => Ok(see_other(&with_notice(
-            "/ui/admin/roles",
-            &format!("Role {id} deleted."),
-        ))),
-        Err(e @ CoreError::Invalid { .. }) => {
-            roles_page(&req, &state, &caller, Some(e.to_string())).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = roles::delete_role(&req, &state, &caller, &id).await;
+    after_change(&req, &state, &caller, List::Roles, done, |()| {
+        format!("Role {id} deleted.")
+    })
+    .await
 }
 
 #[derive(Template)]

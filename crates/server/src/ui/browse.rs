@@ -84,6 +84,21 @@ pub struct RepoRow {
     pub blob_store: String,
 }
 
+/// The rows of the repositories `keep` accepts, by name.
+pub async fn repo_rows(
+    req: &HttpRequest,
+    state: &State,
+    keep: impl Fn(&Repository) -> bool,
+) -> Result<Vec<RepoRow>, CoreError> {
+    let mut rows = Vec::new();
+    for r in state.services.catalogue.list_repositories().await? {
+        if keep(&r) {
+            rows.push(repo_row(req, state, &r).await?);
+        }
+    }
+    Ok(rows)
+}
+
 pub async fn repo_row(
     req: &HttpRequest,
     state: &State,
@@ -113,12 +128,7 @@ pub(crate) async fn home(
     state: State,
     caller: Caller,
 ) -> Result<HttpResponse, UiError> {
-    let mut repos = Vec::new();
-    for r in state.services.catalogue.list_repositories().await? {
-        if may(&caller, &r, Action::Browse) {
-            repos.push(repo_row(&req, &state, &r).await?);
-        }
-    }
+    let repos = repo_rows(&req, &state, |r| may(&caller, r, Action::Browse)).await?;
     let page = HomePage {
         chrome: Chrome::new(&req, &state, &caller, "Browse", "browse").await,
         repos,

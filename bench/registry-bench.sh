@@ -11,6 +11,8 @@
 #   - manifest GET throughput and p99 latency with wrk (-t2 -c32 -d15s),
 #   - `docker push` wall time of a 5-layer image (5 x 100 MB of random data) to an empty registry,
 #   - the server's peak RSS (VmHWM) right after the 1 GiB push and at the end of its run,
+#   - for Stowage only (distribution has no UI): the admin UI's tag page of an image with 10,000
+#     tags (server time, first and last page),
 # plus this disk's durable write bandwidth (dd ... conv=fdatasync, before and after) for pushes.
 # Writes the results to docs/benchmarks.md (overwritten) and prints the table.
 #
@@ -18,8 +20,9 @@
 # STOWAGE_BIN_COMMIT names the commit it was built from for the report, default this tree's HEAD),
 # BENCH_OUT (default docs/benchmarks.md), BENCH_WORK_PARENT (where the temporary work directory
 # goes; default $TMPDIR or /tmp), BENCH_KEEP_LOGS (a directory to copy the servers' logs to),
-# BLOB_MIB (1024), LAYER_MIB (100), LAYERS (5), WRK_DURATION (15s). Changing the sizes is for
-# quick trial runs only: the targets are set for the defaults. Needs root (apt-get, dockerd).
+# BLOB_MIB (1024), LAYER_MIB (100), LAYERS (5), WRK_DURATION (15s), UI_TAGS (10000, at most
+# 99999). Changing the sizes is for quick trial runs only: the targets are set for the defaults.
+# Needs root (apt-get, dockerd).
 set -euo pipefail
 export LC_ALL=C
 
@@ -30,6 +33,9 @@ BLOB_MIB="${BLOB_MIB:-1024}"
 LAYER_MIB="${LAYER_MIB:-100}"
 LAYERS="${LAYERS:-5}"
 WRK_DURATION="${WRK_DURATION:-15s}"
+UI_TAGS="${UI_TAGS:-10000}"
+UI_GETS=5
+UI_LIMIT_MS=200
 WRK_THREADS=2
 WRK_CONNS=32
 PULLS=3
@@ -42,6 +48,7 @@ now_ns() { date +%s%N; }
 
 # --- 1. what it needs ----------------------------------------------------------------------------
 [[ $EUID -eq 0 ]] || die "run as root (apt-get and dockerd need it)"
+[[ "$UI_TAGS" =~ ^[1-9][0-9]{0,4}$ ]] || die "UI_TAGS=$UI_TAGS: give 1 to 99999 (tags are t00001…)"
 need=()
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
@@ -198,6 +205,7 @@ start_stowage() {
     [[ "$code" == 201 ]] || { cat "$dir/create.out" >&2; die "creating the docker hosted repository: HTTP $code"; }
     REG_HOST="127.0.0.1:$port2"
     BASE="http://$REG_HOST"
+    UI_BASE="http://$addr" # the main listener: REST API and admin UI
     AUTH=(-u "admin:$PW")
     WRK_AUTH=(-H "Authorization: Basic $(printf 'admin:%s' "$PW" | base64 -w0)")
     SERVER_LOG="$dir/log"
@@ -303,6 +311,138 @@ push_small_blob() {
     [[ "$code" == 201 ]] || { log "PUT small blob: HTTP $code $(head -c 300 "$WORK/resp")"; return 1; }
 }
 
+# --- the admin UI's tag page (Stowage only) ------------------------------------------------------
+# PUTs the manifest of bench:latest as tags t00001…t<UI_TAGS> of image bench, from one python3
+# process over one kept-alive connection (HTTP Basic), not one curl per tag. Prints
+# "<ms> <reconnects>".
+put_tags() {
+    BENCH_PW="$PW" python3 - "$REG_HOST" "$MANIFEST" "$OCI_MANIFEST" "$UI_TAGS" <<'PY'
+import base64, http.client, os, sys, time
+
+host, port = sys.argv[1].rsplit(":", 1)
+body = open(sys.argv[2], "rb").read()
+count = int(sys.argv[4])
+basic = base64.b64encode(("admin:" + os.environ["BENCH_PW"]).encode()).decode()
+headers = {"Authorization": "Basic " + basic, "Content-Type": sys.argv[3]}
+conn, reconnects = None, -1
+t0 = time.monotonic()
+for i in range(1, count + 1):
+    tag = "t%05d" % i
+    for attempt in range(3):  # a dropped keep-alive connection is reopened; the PUT is idempotent
+        try:
+            if conn is None:
+                conn = http.client.HTTPConnection(host, int(port), timeout=60)
+                reconnects += 1
+            conn.request("PUT", "/v2/bench/manifests/" + tag, body, headers)
+            resp = conn.getresponse()
+            answer = resp.read()
+            break
+        except (OSError, http.client.HTTPException) as e:
+            if conn is not None:
+                conn.close()
+            conn = None
+            if attempt == 2:
+                sys.exit("PUT %s: %s" % (tag, e))
+    if resp.status != 201:
+        sys.exit("PUT %s: HTTP %d %s" % (tag, resp.status, answer[:300]))
+    if resp.will_close:
+        conn.close()
+        conn = None
+print("%d %d" % (round((time.monotonic() - t0) * 1000), reconnects))
+PY
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# GET of the admin-UI page $1 (a path on the main listener) with the session cookie, once to
+# warm up and then UI_GETS times; every answer must be 200 and list tag $2. Sets UI_MEDIAN (ms to
+# the first byte, curl's time_starttransfer), UI_RUNS and UI_ROWS (tags on the page).
+ui_page_ms() {
+    local path="$1" want="$2" i out runs=()
+    for ((i = 0; i <= UI_GETS; i++)); do
+        out="$(curl -sS -b "$WORK/ui-cookies" -o "$WORK/ui-page.html" -w '%{http_code} %{time_starttransfer}' \
+            "$UI_BASE$path")" || out="000 0"
+        if [[ "${out%% *}" != 200 ]] || ! grep -qF ">$want</a>" "$WORK/ui-page.html"; then
+            log "GET $path: HTTP ${out%% *}, tag $want $(grep -qF ">$want</a>" "$WORK/ui-page.html" && echo listed || echo 'not listed')"
+            return 1
+        fi
+        ((i == 0)) || runs+=("$(awk -v s="${out#* }" 'BEGIN { printf "%.1f", s * 1000 }')")
+    done
+    UI_MEDIAN="$(printf '%s\n' "${runs[@]}" | median)"
+    UI_RUNS="$(printf '%s ms, ' "${runs[@]}" | sed 's/, $//')"
+    UI_ROWS="$(grep -o 'href="/ui/components/' "$WORK/ui-page.html" | wc -l)"
+}
+
+# UI_TAGS more tags of image bench (which has `latest` already), then the tag page's server time.
+# Sets R[stowage.ui_*].
+bench_ui_tags() {
+    local s=stowage out code token last_after jar="$WORK/ui-cookies"
+    R[$s.ui_first]="not run"
+    if [[ "${R[$s.manifest_stored]:-}" != yes ]]; then
+        NOTES+=("$s: bench:latest was not stored; the UI tag page was not measured")
+        return 0
+    fi
+    log "$s: PUT of $UI_TAGS tags t00001… of image bench (one python3 process, keep-alive)"
+    if ! out="$(put_tags)"; then
+        R[$s.ui_first]=failed
+        NOTES+=("$s: creating the $UI_TAGS tags failed (see the run's output)")
+        return 0
+    fi
+    R[$s.ui_put_s]="$(awk -v ms="${out% *}" 'BEGIN { printf "%.1f", ms / 1000 }')"
+    R[$s.ui_put_rate]="$(awk -v ms="${out% *}" -v n="$UI_TAGS" 'BEGIN { if (ms > 0) printf "%.0f", n / (ms / 1000); else print "n/a" }')"
+    R[$s.ui_put_reconnects]="${out#* }"
+    log "$s: $UI_TAGS tags in ${R[$s.ui_put_s]} s (${R[$s.ui_put_rate]} PUT/s, ${R[$s.ui_put_reconnects]} reconnections)"
+
+    # Sign in as the browser does: the form's double-submit token (cookie + hidden field), then a
+    # POST that answers 303 with the session cookie. STOWAGE_ADMIN_PASSWORD is set, so the server
+    # writes no admin.password and sends admin to /ui/ rather than to the first-run /ui/setup;
+    # either way the tag page does not depend on the set-up being done.
+    rm -f "$jar"
+    code="$(curl -sS -c "$jar" -o "$WORK/ui-signin.html" -w '%{http_code}' "$UI_BASE/ui/signin")" || code=000
+    token="$(grep -o 'name="token" value="[^"]*"' "$WORK/ui-signin.html" 2>/dev/null | head -1 | sed 's/.*value="//; s/"$//' || true)"
+    if [[ "$code" != 200 || -z "$token" ]]; then
+        R[$s.ui_first]=failed
+        NOTES+=("$s: GET /ui/signin answered HTTP $code (token '${token}'); the UI tag page was not measured")
+        return 0
+    fi
+    out="$(curl -sS -b "$jar" -c "$jar" -o "$WORK/ui-signin.html" -w '%{http_code} %{redirect_url}' \
+        --data-urlencode username=admin --data-urlencode "password=$PW" --data-urlencode "token=$token" \
+        --data-urlencode next=/ui/ "$UI_BASE/ui/signin")" || out="000"
+    if [[ "${out%% *}" != 303 ]] || ! grep -q stowage_session "$jar"; then
+        R[$s.ui_first]=failed
+        NOTES+=("$s: POST /ui/signin answered '$out' without a session cookie; the UI tag page was not measured")
+        return 0
+    fi
+    [[ "$out" == */ui/setup ]] && log "$s: signed in, sent to /ui/setup (admin.password exists); measuring anyway"
+    log "$s: signed in to the UI ($out)"
+
+    # The tag page lists 100 tags a page (TAGS_PER_PAGE in crates/server/src/ui/browse.rs).
+    if ui_page_ms "/ui/browse/bench/bench/" t00001; then
+        R[$s.ui_first]="$UI_MEDIAN"
+        R[$s.ui_first_runs]="$UI_RUNS"
+        R[$s.ui_rows]="$UI_ROWS"
+    else
+        R[$s.ui_first]=failed
+        NOTES+=("$s: GET /ui/browse/bench/bench/ did not answer 200 with tag t00001")
+        return 0
+    fi
+    log "$s: UI tag page, first page: median ${R[$s.ui_first]} ms ($UI_RUNS), $UI_ROWS tags listed"
+    last_after=$((((UI_TAGS - 1) / 100) * 100))
+    if ((last_after > 0)); then
+        last_after="$(printf 't%05d' "$last_after")"
+        if ui_page_ms "/ui/browse/bench/bench/?after=$last_after" "$(printf 't%05d' "$UI_TAGS")"; then
+            R[$s.ui_last]="$UI_MEDIAN"
+            R[$s.ui_last_runs]="$UI_RUNS"
+            R[$s.ui_last_after]="$last_after"
+            R[$s.ui_rows]+=" and $UI_ROWS"
+            log "$s: UI tag page after $last_after: median ${R[$s.ui_last]} ms ($UI_RUNS), $UI_ROWS tags listed"
+        else
+            R[$s.ui_last]=failed
+            NOTES+=("$s: GET /ui/browse/bench/bench/?after=$last_after did not answer 200 with tag $(printf 't%05d' "$UI_TAGS")")
+        fi
+    fi
+}
+
 declare -A R # results: R[<registry>.<metric>]
 NOTES=()
 
@@ -378,6 +518,7 @@ bench_registry() { # name
             -o "$WORK/resp" -w '%{http_code}' "$BASE/v2/bench/manifests/latest")" || code=000
         got="$(curl -sS "${AUTH[@]}" -H "Accept: $OCI_MANIFEST" "$BASE/v2/bench/manifests/latest" | sha256sum | cut -d' ' -f1)"
         if [[ "$code" == 201 && "$got" == "$MANIFEST_HEX" ]]; then
+            R[$name.manifest_stored]=yes
             log "$name: wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION GET /v2/bench/manifests/latest"
             wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_DURATION" --latency \
                 -H "Accept: $OCI_MANIFEST" "${WRK_AUTH[@]}" "$BASE/v2/bench/manifests/latest" >"$WORK/wrk-$name.txt" 2>&1 || true
@@ -422,6 +563,11 @@ bench_registry() { # name
     cat "$WORK/push-$name.log" >&2
     log "$name: docker push ${R[$name.docker_s]} s (${R[$name.docker_pushed]} layers reported Pushed), server CPU ${R[$name.docker_cpu]} s"
     docker rmi "$REG_HOST/bench5:1" >/dev/null 2>&1 || true
+
+    # the admin UI's tag page of an image with UI_TAGS tags (distribution has no UI)
+    if [[ "$name" == stowage ]]; then
+        bench_ui_tags
+    fi
 
     R[$name.run_rss]="$(hwm_kib "$server_pid")"
     stop_server
@@ -478,6 +624,21 @@ fi
 s_push_rss="$(mib "${R[$s.push_rss]}")"
 d_push_rss="$(mib "${R[$d.push_rss]}")"
 if is_num "$s_push_rss"; then rss_mark="$(mark num_cmp "$s_push_rss" "<=" "$RSS_LIMIT_MIB")"; else rss_mark="**not measured**"; fi
+# UI tag page: the first page's median, and the last page's in brackets; both must be < the limit.
+UI_TAGS_L="$UI_TAGS"
+[[ "$UI_TAGS" == 10000 ]] && UI_TAGS_L="10,000"
+ui_cell="${R[$s.ui_first]:-not run}"
+[[ -n "${R[$s.ui_last]:-}" ]] && ui_cell+=" (page after ${R[$s.ui_last_after]:-the last full 100}: ${R[$s.ui_last]})"
+if is_num "${R[$s.ui_first]:-}"; then
+    ui_ok() {
+        awk -v a="${R[$s.ui_first]}" -v m="$UI_LIMIT_MS" 'BEGIN { exit !(a < m) }' &&
+            { [[ -z "${R[$s.ui_last]:-}" ]] || { is_num "${R[$s.ui_last]}" &&
+                awk -v a="${R[$s.ui_last]}" -v m="$UI_LIMIT_MS" 'BEGIN { exit !(a < m) }'; }; }
+    }
+    ui_mark="$(mark ui_ok)"
+else
+    ui_mark="**not measured**"
+fi
 
 BL="${BLOB_MIB} MiB"
 [[ "$BLOB_MIB" == 1024 ]] && BL="1 GiB"
@@ -491,7 +652,8 @@ TABLE="| metric | stowage | distribution | ratio (stowage/distribution) | target
 | manifest GET, p99 latency ms | ${R[$s.wrk_p99]} | ${R[$d.wrk_p99]} | $(ratio "${R[$s.wrk_p99]}" "${R[$d.wrk_p99]}") (lower is better) | — |
 | \`docker push\` ${LAYERS}×${LAYER_MIB} MB image, wall s | ${R[$s.docker_s]} | ${R[$d.docker_s]} | $(ratio "${R[$s.docker_s]}" "${R[$d.docker_s]}") (lower is better) | ≤ distribution: $docker_mark |
 | peak server RSS after the $BL push, MiB | $s_push_rss | $d_push_rss | $(ratio "$s_push_rss" "$d_push_rss") (lower is better) | ≤ $RSS_LIMIT_MIB MiB: $rss_mark |
-| peak server RSS over its whole run, MiB | $(mib "${R[$s.run_rss]}") | $(mib "${R[$d.run_rss]}") | $(ratio "$(mib "${R[$s.run_rss]}")" "$(mib "${R[$d.run_rss]}")") (lower is better) | — |"
+| peak server RSS over its whole run, MiB | $(mib "${R[$s.run_rss]}") | $(mib "${R[$d.run_rss]}") | $(ratio "$(mib "${R[$s.run_rss]}")" "$(mib "${R[$d.run_rss]}")") (lower is better) | — |
+| UI tag page of an image with $UI_TAGS_L tags, ms | $ui_cell | — (no UI) | — | < $UI_LIMIT_MS ms: $ui_mark |"
 
 DETAILS="| detail | stowage | distribution |
 | --- | --- | --- |
@@ -502,7 +664,10 @@ DETAILS="| detail | stowage | distribution |
 | server CPU time during \`docker push\`, s | ${R[$s.docker_cpu]} | ${R[$d.docker_cpu]} |
 | downloaded blob's sha256 matches | ${R[$s.pull_verified]:-n/a} | ${R[$d.pull_verified]:-n/a} |
 | layers \`docker push\` reported as Pushed | ${R[$s.docker_pushed]} of $IMAGE_LAYERS | ${R[$d.docker_pushed]} of $IMAGE_LAYERS |
-| wrk non-2xx responses / socket errors | ${R[$s.wrk_errors]:-none} | ${R[$d.wrk_errors]:-none} |"
+| wrk non-2xx responses / socket errors | ${R[$s.wrk_errors]:-none} | ${R[$d.wrk_errors]:-none} |
+| $UI_TAGS_L tag PUTs over one connection, s | ${R[$s.ui_put_s]:-n/a} (${R[$s.ui_put_rate]:-n/a} PUT/s, ${R[$s.ui_put_reconnects]:-n/a} reconnections) | — |
+| UI tag page GETs, ms to the first byte (the medians are in the table) | first page: ${R[$s.ui_first_runs]:-n/a}; page after ${R[$s.ui_last_after]:-?}: ${R[$s.ui_last_runs]:-n/a} | — |
+| tags listed on those two pages | ${R[$s.ui_rows]:-n/a} | — |"
 
 # --- machine facts and docs/benchmarks.md --------------------------------------------------------
 if [[ -n "${STOWAGE_BIN_COMMIT:-}" ]]; then
@@ -562,6 +727,18 @@ What each row measures:
   Stowage). The daemon gzips every layer while it pushes, so this includes client-side CPU work.
 - **peak server RSS**: \`VmHWM\` of the server process from /proc, read right after the blob
   push (the server was started just before it) and again at the end of that server's run.
+- **UI tag page** (Stowage only: distribution has no UI): after the rows above, $UI_TAGS_L more
+  tags \`t00001\`… of image \`bench\` (which has \`latest\` already) are created by
+  \`PUT /v2/bench/manifests/<tag>\` of the manifest of \`bench:latest\`, from one python3
+  process over one kept-alive connection. The script then signs in to the admin UI as a browser
+  does (\`GET /ui/signin\` for the form's token, \`POST /ui/signin\`, session cookie) and GETs
+  the image's tag page \`/ui/browse/bench/bench/\` on the main listener with curl, once to warm
+  up and then $UI_GETS times; the table has the median of curl's \`time_starttransfer\` (time to
+  the first byte over loopback, so nearly all of it is the server querying the catalogue and
+  rendering the page, which it sends in one piece) for the first page (100 tags a page) and, in
+  brackets, for the page \`?after=${R[$s.ui_last_after]:-…}\` (the last 100 tags). Every
+  answer must be 200 and list the expected tag; the target (< $UI_LIMIT_MS ms) applies to both
+  pages. The tags stay for the rest of Stowage's run, so its whole-run peak RSS includes this step.
 
 Ratios are stowage / distribution; whether higher or lower is better is said on each row.
 

@@ -11,32 +11,10 @@ use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{Failure, error_response};
 use stowage_docker::route::{Route, parse};
+use stowage_docker::settings::{bool_at, connector_port, docker_block};
 
 /// `docker-hosted`.
 pub struct DockerHostedRecipe;
-
-fn bool_at(body: &Value, ptr: &str, field: &str, default: Option<bool>) -> Result<bool> {
-    match body.pointer(ptr) {
-        None | Some(Value::Null) => {
-            default.ok_or_else(|| CoreError::invalid(field, "is required (true or false)"))
-        }
-        Some(v) => v
-            .as_bool()
-            .ok_or_else(|| CoreError::invalid(field, "must be true or false")),
-    }
-}
-
-fn port_at(body: &Value, ptr: &str, field: &str) -> Result<Option<u16>> {
-    match body.pointer(ptr) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_u64()
-            .and_then(|p| u16::try_from(p).ok())
-            .filter(|p| *p > 0)
-            .map(Some)
-            .ok_or_else(|| CoreError::invalid(field, "must be a port number from 1 to 65535")),
-    }
-}
 
 #[async_trait::async_trait(?Send)]
 impl Recipe for DockerHostedRecipe {
@@ -73,38 +51,7 @@ impl Recipe for DockerHostedRecipe {
             "storage.latestPolicy",
             Some(false),
         )?;
-        if !body.get("docker").is_some_and(Value::is_object) {
-            return Err(CoreError::invalid("docker", "is required (an object)"));
-        }
-        let force_basic = bool_at(
-            body,
-            "/docker/forceBasicAuth",
-            "docker.forceBasicAuth",
-            Some(true),
-        )?;
-        let v1 = bool_at(body, "/docker/v1Enabled", "docker.v1Enabled", Some(false))?;
-        let path_enabled = bool_at(
-            body,
-            "/docker/pathEnabled",
-            "docker.pathEnabled",
-            Some(true),
-        )?;
-        let http_port = port_at(body, "/docker/httpPort", "docker.httpPort")?;
-        if port_at(body, "/docker/httpsPort", "docker.httpsPort")?.is_some() {
-            return Err(CoreError::invalid(
-                "docker.httpsPort",
-                "HTTPS connectors are not supported; terminate TLS in a reverse proxy",
-            ));
-        }
-        if body
-            .pointer("/docker/subdomain")
-            .is_some_and(|v| !v.is_null())
-        {
-            return Err(CoreError::invalid(
-                "docker.subdomain",
-                "subdomain routing is not supported",
-            ));
-        }
+        let docker = docker_block(body)?;
         Ok(RepositorySpec {
             name,
             online,
@@ -115,14 +62,7 @@ impl Recipe for DockerHostedRecipe {
                     "writePolicy": policy,
                     "latestPolicy": latest,
                 },
-                "docker": {
-                    "v1Enabled": v1,
-                    "forceBasicAuth": force_basic,
-                    "httpPort": http_port,
-                    "httpsPort": Value::Null,
-                    "subdomain": Value::Null,
-                    "pathEnabled": path_enabled,
-                },
+                "docker": docker,
                 "cleanup": body.get("cleanup").cloned().unwrap_or(Value::Null),
                 "component": body.get("component").cloned().unwrap_or(json!({"proprietaryComponents": false})),
             }),
@@ -131,10 +71,7 @@ impl Recipe for DockerHostedRecipe {
     }
 
     fn connector_port(&self, attributes: &Value) -> Option<u16> {
-        attributes
-            .pointer("/docker/httpPort")
-            .and_then(Value::as_u64)
-            .and_then(|p| u16::try_from(p).ok())
+        connector_port(attributes)
     }
 
     async fn handle(

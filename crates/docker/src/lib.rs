@@ -1,7 +1,8 @@
 //! What the docker formats (hosted, proxy, group) share, following the OCI Distribution Spec
 //! v1.1: validated names, tags and digests ([`reference`]), manifest media types
-//! ([`media_types`]) and parsing ([`manifest`]), chunked-upload range checks ([`upload`]) and the
-//! table of error codes with their HTTP statuses ([`errors`]).
+//! ([`media_types`]) and parsing ([`manifest`]), chunked-upload range checks ([`upload`]), the
+//! table of error codes with their HTTP statuses ([`errors`]), and the shared repository settings
+//! ([`settings`]).
 //!
 //! [`http`] renders registry errors; the hosted implementation is `stowage-docker-hosted`.
 
@@ -11,6 +12,7 @@ pub mod manifest;
 pub mod media_types;
 pub mod reference;
 pub mod route;
+pub mod settings;
 pub mod upload;
 
 pub use errors::{ErrorCode, RegistryError};

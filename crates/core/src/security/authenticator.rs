@@ -87,7 +87,7 @@ impl Authenticator {
         else {
             // Spend the same time as a real check so timing does not reveal unknown users.
             let pass = pass.to_owned();
-            let _ = tokio::task::spawn_blocking(move || password::verify(DUMMY_HASH, &pass)).await;
+            let _ = tokio::task::spawn_blocking(move || password::verify(&DUMMY_HASH, &pass)).await;
             return Err(CoreError::Unauthenticated);
         };
         let hash = u.password_hash.clone();
@@ -143,5 +143,7 @@ impl Authenticator {
     }
 }
 
-/// argon2id hash of a random string, verified against when the user does not exist.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c3Rvd2FnZWR1bW15c2FsdA$0y0gVZ9xWZPuMWIn7TNDQ4Fq6rEI0ZXl1L8FZTTD4Yk";
+/// A hash with the current parameters, verified against when the user does not exist, so the
+/// answer takes as long as for a real user.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| password::hash(&password::random_secret()));

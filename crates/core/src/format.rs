@@ -56,7 +56,12 @@ pub struct RepositorySpec {
     pub attributes: serde_json::Value,
 }
 
+/// What the API shows instead of a stored secret (Nexus's placeholder); sent back unchanged in
+/// an update, it keeps the stored secret.
+pub const SECRET_PLACEHOLDER: &str = "#~NXRM~PLACEHOLDER~PASSWORD~#";
+
 /// One request to a repository's content, as the server hands it to a format.
+#[derive(Clone)]
 pub struct ContentContext {
     /// The repository addressed.
     pub repository: Repository,
@@ -116,6 +121,12 @@ pub trait Recipe: Send + Sync + 'static {
         req: HttpRequest,
         body: web::Payload,
     ) -> Result<HttpResponse>;
+
+    /// A repository's attributes as the API shows them: secrets (upstream passwords) replaced
+    /// by a placeholder.
+    fn public_attributes(&self, attributes: &serde_json::Value) -> serde_json::Value {
+        attributes.clone()
+    }
 
     /// Whether [`Recipe::upload`] stores files (the admin UI's Upload page lists only such
     /// repositories).

@@ -13,11 +13,10 @@ use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use stowage_core::catalogue::UploadSession;
 use stowage_core::format::ContentContext;
-use stowage_core::http::{BlobMeta, serve_blob};
 use stowage_core::model::{BlobRef, NewAsset, WritePolicy};
 use stowage_core::storage::{BlobStore, TmpObject};
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{API_VERSION, Failure, RegistryResult};
+use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
 use stowage_docker::upload::{check_chunk, progress_header};
 use stowage_docker::{Digest, ImageName};
 
@@ -108,20 +107,7 @@ pub async fn get(ctx: &ContentContext, req: &HttpRequest, digest: &Digest) -> Re
                 format!("blob {digest} is not in this repository"),
             )
         })?;
-    let mut builder = HttpResponse::Ok();
-    builder
-        .insert_header(API_VERSION)
-        .insert_header(("Docker-Content-Digest", digest.as_str()));
-    let meta = BlobMeta {
-        blob: &asset.blob,
-        content_type: "application/octet-stream",
-        last_modified: Some(asset.last_modified),
-    };
-    let resp = serve_blob(req, &ctx.services, meta, builder).await?;
-    if req.method() == actix_web::http::Method::GET && resp.status().is_success() {
-        catalogue.record_download(&asset);
-    }
-    Ok(resp)
+    serve_asset(ctx, req, &asset, "application/octet-stream").await
 }
 
 /// `DELETE …/blobs/<digest>`: removes the blob from this repository (202).

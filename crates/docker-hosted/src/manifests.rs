@@ -10,10 +10,9 @@ use serde_json::json;
 use sha2::Digest as _;
 use std::collections::HashMap;
 use stowage_core::format::ContentContext;
-use stowage_core::http::{BlobMeta, serve_blob};
 use stowage_core::model::{NewAsset, WritePolicy};
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{API_VERSION, Failure, RegistryResult};
+use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
 use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
 use stowage_docker::{Digest, ImageName, Reference};
 
@@ -40,21 +39,7 @@ pub async fn get(
         )
         .await?
         .ok_or_else(|| unknown(image, reference))?;
-    let digest = Digest::from_sha256_hex(&asset.blob.sha256)?;
-    let mut builder = HttpResponse::Ok();
-    builder
-        .insert_header(API_VERSION)
-        .insert_header(("Docker-Content-Digest", digest.as_str()));
-    let meta = BlobMeta {
-        blob: &asset.blob,
-        content_type: &asset.content_type,
-        last_modified: Some(asset.last_modified),
-    };
-    let resp = serve_blob(req, &ctx.services, meta, builder).await?;
-    if req.method() == actix_web::http::Method::GET && resp.status().is_success() {
-        catalogue.record_download(&asset);
-    }
-    Ok(resp)
+    serve_asset(ctx, req, &asset, &asset.content_type).await
 }
 
 async fn read_limited(mut body: web::Payload, limit: usize) -> Result<bytes::Bytes, Failure> {

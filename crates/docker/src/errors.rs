@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-/// An OCI Distribution Spec error code (plus distribution's `RANGE_INVALID`).
+/// An OCI Distribution Spec error code (plus distribution's `RANGE_INVALID` and `UNAVAILABLE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
@@ -37,6 +37,8 @@ pub enum ErrorCode {
     Toomanyrequests,
     /// A chunk's `Content-Range` does not continue the upload.
     RangeInvalid,
+    /// The registry cannot answer now (distribution's code; a proxy whose upstream is down).
+    Unavailable,
 }
 
 /// One row of the table: code, HTTP status, message.
@@ -126,6 +128,11 @@ pub const ERROR_TABLE: &[ErrorInfo] = &[
         status: 416,
         message: "invalid content range",
     },
+    ErrorInfo {
+        code: ErrorCode::Unavailable,
+        status: 503,
+        message: "service unavailable",
+    },
 ];
 
 impl ErrorCode {
@@ -199,6 +206,7 @@ mod tests {
             ErrorCode::Unsupported,
             ErrorCode::Toomanyrequests,
             ErrorCode::RangeInvalid,
+            ErrorCode::Unavailable,
         ];
         assert_eq!(codes.len(), ERROR_TABLE.len());
         for c in codes {

@@ -22,6 +22,8 @@ pub enum Failure {
     Registry(RegistryError),
     /// From the core (storage, catalogue, permissions).
     Core(CoreError),
+    /// A finished error response (one that needs headers of its own, like `Retry-After`).
+    Response(Box<HttpResponse>),
 }
 
 impl From<RegistryError> for Failure {
@@ -59,6 +61,7 @@ impl Failure {
     pub fn into_response(self) -> HttpResponse {
         match self {
             Failure::Registry(e) => error_response(&e),
+            Failure::Response(r) => *r,
             Failure::Core(e) => match registry_error(&e) {
                 Some(r) => error_response(&r),
                 None => {
@@ -81,4 +84,29 @@ fn chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+/// Serves a stored manifest or blob asset as the registry does: `Docker-Content-Digest`, the
+/// API version header, ranges and conditional requests; a `GET` records the download.
+pub async fn serve_asset(
+    ctx: &stowage_core::format::ContentContext,
+    req: &actix_web::HttpRequest,
+    asset: &stowage_core::model::Asset,
+    content_type: &str,
+) -> RegistryResult {
+    let digest = crate::Digest::from_sha256_hex(&asset.blob.sha256)?;
+    let mut builder = HttpResponse::Ok();
+    builder
+        .insert_header(API_VERSION)
+        .insert_header(("Docker-Content-Digest", digest.as_str()));
+    let meta = stowage_core::http::BlobMeta {
+        blob: &asset.blob,
+        content_type,
+        last_modified: Some(asset.last_modified),
+    };
+    let resp = stowage_core::http::serve_blob(req, &ctx.services, meta, builder).await?;
+    if req.method() == actix_web::http::Method::GET && resp.status().is_success() {
+        ctx.services.catalogue.record_download(asset);
+    }
+    Ok(resp)
 }

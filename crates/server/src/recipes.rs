@@ -17,6 +17,7 @@ impl Recipes {
         for recipe in stowage_raw::recipes()
             .into_iter()
             .chain(stowage_docker_hosted::recipes())
+            .chain(stowage_docker_proxy::recipes())
         {
             by_key.insert((recipe.format(), recipe.kind()), recipe);
         }

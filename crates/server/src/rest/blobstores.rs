@@ -6,12 +6,10 @@ use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use stowage_core::CoreError;
+use stowage_core::format::SECRET_PLACEHOLDER;
 use stowage_core::model::BlobStoreRecord;
 use stowage_core::names::parse_blob_store_name;
 use stowage_core::storage::{BlobStore, StoreSettings};
-
-/// What Nexus shows instead of a stored secret.
-const SECRET_PLACEHOLDER: &str = "#~NXRM~PLACEHOLDER~PASSWORD~#";
 
 pub(crate) async fn list(state: State) -> RestResult<HttpResponse> {
     let services = &state.services;

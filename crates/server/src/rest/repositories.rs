@@ -8,9 +8,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use stowage_core::CoreError;
-use stowage_core::format::Recipe;
+use stowage_core::format::{Recipe, SECRET_PLACEHOLDER};
 use stowage_core::model::{RepoKind, Repository};
 use stowage_core::security::privileges::REPOSITORY_ACTIONS;
+
 use stowage_core::security::{Action, Permission};
 
 fn url_of(req: &HttpRequest, repo: &Repository) -> String {
@@ -218,6 +219,25 @@ pub(crate) async fn create_repository(
     Ok(repo)
 }
 
+/// `body` with the stored upstream secrets put back where it repeats the placeholder the API
+/// shows instead of them, or leaves them empty (as Nexus does on update).
+fn keep_stored_secrets(body: &Value, stored: &Value) -> Value {
+    let mut body = body.clone();
+    for key in ["password", "bearerToken"] {
+        let ptr = format!("/httpClient/authentication/{key}");
+        let given = body.pointer(&ptr).and_then(Value::as_str);
+        let keep = given.is_none_or(|g| g.is_empty() || g == SECRET_PLACEHOLDER);
+        if keep
+            && let Some(old) = stored.pointer(&ptr).cloned()
+            && let Some(slot) = body.pointer_mut("/httpClient/authentication")
+            && slot.is_object()
+        {
+            slot[key] = old;
+        }
+    }
+    body
+}
+
 /// Opens `port` for repository `name`, unless another repository already has it or it cannot
 /// be bound (400 naming `docker.httpPort` either way).
 async fn claim_port(state: &State, port: u16, name: &str) -> Result<(), CoreError> {
@@ -270,7 +290,8 @@ pub(crate) async fn get_typed(
         "url": url_of(&req, &repo),
         "online": repo.online,
     });
-    if let (Some(o), Value::Object(attrs)) = (out.as_object_mut(), &repo.attributes) {
+    let shown = recipe_for(&state, &format, &kind)?.public_attributes(&repo.attributes);
+    if let (Some(o), Value::Object(attrs)) = (out.as_object_mut(), &shown) {
         for (k, v) in attrs {
             o.insert(k.clone(), v.clone());
         }
@@ -314,7 +335,7 @@ pub(crate) async fn update_repository(
     require_admin(caller, format, name, Action::Edit)?;
     let recipe = recipe_for(state, format, kind)?;
     let mut repo = typed_repository(state, format, kind, name).await?;
-    let spec = recipe.parse_request(body)?;
+    let spec = recipe.parse_request(&keep_stored_secrets(body, &repo.attributes))?;
     if spec.name.as_str() != repo.name {
         return Err(CoreError::invalid(
             "name",
@@ -352,4 +373,30 @@ pub(crate) async fn update_repository(
     audit(req, state, caller, "repository.update", &repo.name);
     tracing::info!(repo = %repo.name, "repository updated");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_secrets_survive_an_update_that_repeats_the_placeholder() {
+        let stored = json!({"httpClient": {"authentication": {"type": "username", "username": "u", "password": "secret"}}});
+        for sent in [json!(SECRET_PLACEHOLDER), json!(""), Value::Null] {
+            let body = json!({"httpClient": {"authentication": {"type": "username", "username": "u", "password": sent}}});
+            let kept = keep_stored_secrets(&body, &stored);
+            assert_eq!(
+                kept.pointer("/httpClient/authentication/password"),
+                Some(&json!("secret"))
+            );
+        }
+        let body = json!({"httpClient": {"authentication": {"type": "username", "username": "u", "password": "new"}}});
+        let changed = keep_stored_secrets(&body, &stored);
+        assert_eq!(
+            changed.pointer("/httpClient/authentication/password"),
+            Some(&json!("new"))
+        );
+        let none = keep_stored_secrets(&json!({"httpClient": {}}), &stored);
+        assert!(none.pointer("/httpClient/authentication").is_none());
+    }
 }

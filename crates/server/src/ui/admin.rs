@@ -40,6 +40,8 @@ pub enum Input {
     Select(&'static [&'static str]),
     /// Comma-separated, sent as a JSON list.
     List,
+    /// A secret: never filled in from what is stored.
+    Password,
 }
 
 /// One field of a repository form, named by its path in the REST request body, so a
@@ -132,6 +134,75 @@ const DOCKER_HOSTED: &[FieldSpec] = &[
     ),
 ];
 
+const DOCKER_PROXY: &[FieldSpec] = &[
+    f(
+        "proxy.remoteUrl",
+        "Remote storage",
+        Input::Text,
+        "The registry to cache, e.g. https://registry-1.docker.io (Docker Hub) or http://registry.internal:5000.",
+    ),
+    f(
+        "dockerProxy.indexType",
+        "Docker index",
+        Input::Select(&["REGISTRY", "HUB", "CUSTOM"]),
+        "HUB for Docker Hub (official images are under library/).",
+    ),
+    f(
+        "proxy.metadataMaxAge",
+        "Maximum metadata age (minutes)",
+        Input::Number,
+        "How long a tag is trusted before it is checked upstream again; -1: forever.",
+    ),
+    f(
+        "proxy.contentMaxAge",
+        "Maximum component age (minutes)",
+        Input::Number,
+        "Manifests by digest and blobs never change; kept for Nexus compatibility.",
+    ),
+    f(
+        "negativeCache.enabled",
+        "Negative cache",
+        Input::Check,
+        "Remember what the upstream does not have.",
+    ),
+    f(
+        "negativeCache.timeToLive",
+        "Negative cache time to live (minutes)",
+        Input::Number,
+        "How long a 404 from upstream is remembered.",
+    ),
+    f(
+        "httpClient.authentication.username",
+        "Upstream username",
+        Input::Text,
+        "Only if the upstream needs credentials. Stored, never shown.",
+    ),
+    f(
+        "httpClient.authentication.password",
+        "Upstream password",
+        Input::Password,
+        "Leave empty when editing to keep the stored one.",
+    ),
+    f(
+        "docker.httpPort",
+        "HTTP port",
+        Input::Number,
+        "Its own port for docker login and pull (e.g. 8083). Empty: reach it through path routing on this port.",
+    ),
+    f(
+        "docker.forceBasicAuth",
+        "Force basic authentication",
+        Input::Check,
+        "Off: docker gets short-lived Bearer tokens from /v2/token.",
+    ),
+    f(
+        "docker.pathEnabled",
+        "Allow path routing",
+        Input::Check,
+        "docker pull host:8081/<repository>/<image> reaches this repository.",
+    ),
+];
+
 const RAW_HOSTED: &[FieldSpec] = &[
     f(
         "raw.contentDisposition",
@@ -173,6 +244,7 @@ fn recipe(id: &str) -> Option<(&'static str, &'static str, &'static str)> {
 fn specific_fields(id: &str) -> &'static [FieldSpec] {
     match id {
         "docker-hosted" => DOCKER_HOSTED,
+        "docker-proxy" => DOCKER_PROXY,
         "raw-hosted" => RAW_HOSTED,
         _ => &[],
     }
@@ -244,6 +316,7 @@ fn inputs(
             let v = values.pointer(&pointer).unwrap_or(&Value::Null);
             let (kind, options) = match spec.input {
                 Input::Text => ("text", Vec::new()),
+                Input::Password => ("password", Vec::new()),
                 Input::Number => ("number", Vec::new()),
                 Input::Check => ("checkbox", Vec::new()),
                 Input::List => ("text", Vec::new()),
@@ -253,6 +326,7 @@ fn inputs(
                 Input::Select(opts) => ("select", opts.iter().map(|o| (*o).to_owned()).collect()),
             };
             let value = match v {
+                _ if spec.input == Input::Password => String::new(),
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
                 Value::Array(a) => a
@@ -287,6 +361,12 @@ fn defaults(id: &str) -> Value {
     if id == "docker-hosted" {
         v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true});
         v["storage"]["latestPolicy"] = json!(false);
+    }
+    if id == "docker-proxy" {
+        v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true});
+        v["proxy"] = json!({"metadataMaxAge": 1440, "contentMaxAge": 1440});
+        v["negativeCache"] = json!({"enabled": true, "timeToLive": 1440});
+        v["dockerProxy"] = json!({"indexType": "REGISTRY"});
     }
     if id == "raw-hosted" {
         v["raw"] = json!({"contentDisposition": "ATTACHMENT"});
@@ -500,7 +580,12 @@ pub(crate) async fn edit_repository(
     repositories::require_admin(&caller, &repo.format, &repo.name, Action::Read)?;
     let id = recipe_id(&repo.format, repo.kind.as_str());
     let (_, _, label) = recipe(&id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
-    let mut values = repo.attributes.clone();
+    let mut values = match stowage_core::model::RepoKind::parse(repo.kind.as_str())
+        .and_then(|k| state.recipes.get(&repo.format, k))
+    {
+        Some(recipe) => recipe.public_attributes(&repo.attributes),
+        None => repo.attributes.clone(),
+    };
     values["name"] = json!(repo.name);
     values["online"] = json!(repo.online);
     let commands = if repo.format == "docker" {

@@ -9,6 +9,7 @@ mod docker;
 mod docker_cli;
 mod nexus_client;
 mod peers;
+mod proxy;
 mod raw;
 mod repositories;
 mod restart;

@@ -1,0 +1,251 @@
+//! `docker-proxy`: validates Nexus's `DockerProxyRepositoryApiRequest` and serves pulls.
+
+use crate::serve;
+use crate::upstream::Upstreams;
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use stowage_core::format::{
+    ContentContext, Recipe, RepositorySpec, SECRET_PLACEHOLDER, parse_common,
+};
+use stowage_core::model::RepoKind;
+use stowage_core::{CoreError, Result};
+use stowage_docker::errors::{ErrorCode, RegistryError};
+use stowage_docker::http::{Failure, error_response};
+use stowage_docker::route::{Route, parse};
+use stowage_docker::settings::{bool_at, connector_port, docker_block};
+
+/// `docker-proxy`, with the upstream clients of its repositories.
+#[derive(Default)]
+pub struct DockerProxyRecipe {
+    upstreams: Upstreams,
+}
+
+/// Minutes at `ptr` (Nexus's `-1` means "forever"), `default` when absent.
+fn minutes_at(body: &Value, ptr: &str, field: &str, default: i64) -> Result<i64> {
+    match body.pointer(ptr) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v
+            .as_i64()
+            .filter(|m| *m >= -1)
+            .ok_or_else(|| CoreError::invalid(field, "must be a number of minutes (-1: forever)")),
+    }
+}
+
+fn text_at<'a>(body: &'a Value, ptr: &str) -> Option<&'a str> {
+    body.pointer(ptr)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+#[async_trait::async_trait(?Send)]
+impl Recipe for DockerProxyRecipe {
+    fn format(&self) -> &'static str {
+        "docker"
+    }
+
+    fn kind(&self) -> RepoKind {
+        RepoKind::Proxy
+    }
+
+    fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
+        let (name, online, blob_store) = parse_common(body)?;
+        if name.as_str().chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(CoreError::invalid(
+                "name",
+                "must be lowercase for docker repositories",
+            ));
+        }
+        let remote = text_at(body, "/proxy/remoteUrl")
+            .ok_or_else(|| CoreError::invalid("proxy.remoteUrl", "is required"))?;
+        let parsed = reqwest::Url::parse(remote)
+            .map_err(|e| CoreError::invalid("proxy.remoteUrl", format!("is not a URL ({e})")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(CoreError::invalid(
+                "proxy.remoteUrl",
+                "must be an http:// or https:// URL of a registry",
+            ));
+        }
+        let content_max_age =
+            minutes_at(body, "/proxy/contentMaxAge", "proxy.contentMaxAge", 1440)?;
+        let metadata_max_age =
+            minutes_at(body, "/proxy/metadataMaxAge", "proxy.metadataMaxAge", 1440)?;
+        let negative = bool_at(
+            body,
+            "/negativeCache/enabled",
+            "negativeCache.enabled",
+            Some(true),
+        )?;
+        let negative_ttl = minutes_at(
+            body,
+            "/negativeCache/timeToLive",
+            "negativeCache.timeToLive",
+            1440,
+        )?;
+        let blocked = bool_at(
+            body,
+            "/httpClient/blocked",
+            "httpClient.blocked",
+            Some(false),
+        )?;
+        let auto_block = bool_at(
+            body,
+            "/httpClient/autoBlock",
+            "httpClient.autoBlock",
+            Some(true),
+        )?;
+        let timeout = match body.pointer("/httpClient/connection/timeout") {
+            None | Some(Value::Null) => 60,
+            Some(v) => v
+                .as_u64()
+                .filter(|t| (1..=3600).contains(t))
+                .ok_or_else(|| {
+                    CoreError::invalid("httpClient.connection.timeout", "must be 1 to 3600 seconds")
+                })?,
+        };
+        let retries = match body.pointer("/httpClient/connection/retries") {
+            None | Some(Value::Null) => 2,
+            Some(v) => v.as_u64().filter(|r| *r <= 10).ok_or_else(|| {
+                CoreError::invalid("httpClient.connection.retries", "must be 0 to 10")
+            })?,
+        };
+        let no_user = text_at(body, "/httpClient/authentication/username").is_none()
+            && text_at(body, "/httpClient/authentication/bearerToken").is_none();
+        let authentication = match body.pointer("/httpClient/authentication") {
+            None | Some(Value::Null) => Value::Null,
+            // A form with its credential fields left empty.
+            Some(_) if no_user => Value::Null,
+            Some(a) => {
+                let kind = a.get("type").and_then(Value::as_str).unwrap_or("username");
+                match kind {
+                    "username" => {
+                        let user = text_at(a, "/username").ok_or_else(|| {
+                            CoreError::invalid("httpClient.authentication.username", "is required")
+                        })?;
+                        let password = a.get("password").and_then(Value::as_str).unwrap_or("");
+                        json!({"type": "username", "username": user, "password": password})
+                    }
+                    "bearerToken" => {
+                        let token = text_at(a, "/bearerToken").ok_or_else(|| {
+                            CoreError::invalid(
+                                "httpClient.authentication.bearerToken",
+                                "is required",
+                            )
+                        })?;
+                        json!({"type": "bearerToken", "bearerToken": token})
+                    }
+                    other => {
+                        return Err(CoreError::invalid(
+                            "httpClient.authentication.type",
+                            format!("'{other}' is not supported; use username or bearerToken"),
+                        ));
+                    }
+                }
+            }
+        };
+        let index_type = match text_at(body, "/dockerProxy/indexType").unwrap_or("REGISTRY") {
+            t @ ("REGISTRY" | "HUB" | "CUSTOM") => t,
+            other => {
+                return Err(CoreError::invalid(
+                    "dockerProxy.indexType",
+                    format!("'{other}' is not one of REGISTRY, HUB, CUSTOM"),
+                ));
+            }
+        };
+        Ok(RepositorySpec {
+            name,
+            online,
+            attributes: json!({
+                "storage": {
+                    "blobStoreName": blob_store,
+                    "strictContentTypeValidation": bool_at(body, "/storage/strictContentTypeValidation", "storage.strictContentTypeValidation", Some(true))?,
+                },
+                "proxy": {
+                    "remoteUrl": remote.trim_end_matches('/'),
+                    "contentMaxAge": content_max_age,
+                    "metadataMaxAge": metadata_max_age,
+                },
+                "negativeCache": {"enabled": negative, "timeToLive": negative_ttl},
+                "httpClient": {
+                    "blocked": blocked,
+                    "autoBlock": auto_block,
+                    "connection": {
+                        "retries": retries,
+                        "timeout": timeout,
+                        "userAgentSuffix": text_at(body, "/httpClient/connection/userAgentSuffix"),
+                    },
+                    "authentication": authentication,
+                },
+                "dockerProxy": {
+                    "indexType": index_type,
+                    "indexUrl": text_at(body, "/dockerProxy/indexUrl"),
+                    "cacheForeignLayers": bool_at(body, "/dockerProxy/cacheForeignLayers", "dockerProxy.cacheForeignLayers", Some(false))?,
+                    "foreignLayerUrlWhitelist": body.pointer("/dockerProxy/foreignLayerUrlWhitelist").cloned().unwrap_or(json!([])),
+                },
+                "docker": docker_block(body)?,
+                "cleanup": body.get("cleanup").cloned().unwrap_or(Value::Null),
+            }),
+            blob_store,
+        })
+    }
+
+    fn connector_port(&self, attributes: &Value) -> Option<u16> {
+        connector_port(attributes)
+    }
+
+    fn public_attributes(&self, attributes: &Value) -> Value {
+        let mut shown = attributes.clone();
+        for key in ["password", "bearerToken"] {
+            if let Some(v) = shown.pointer_mut(&format!("/httpClient/authentication/{key}"))
+                && v.is_string()
+            {
+                *v = json!(SECRET_PLACEHOLDER);
+            }
+        }
+        shown
+    }
+
+    async fn handle(
+        &self,
+        mut ctx: ContentContext,
+        req: HttpRequest,
+        _body: web::Payload,
+    ) -> Result<HttpResponse> {
+        if ctx.mount.starts_with("/repository/") {
+            let Some(rest) = ctx.path.strip_prefix("v2/") else {
+                return Ok(error_response(&RegistryError::new(
+                    ErrorCode::NameUnknown,
+                    format!("docker content is at {}/v2/<image>/…", ctx.mount),
+                )));
+            };
+            ctx.path = rest.to_owned();
+            ctx.mount.push_str("/v2");
+        }
+        let route = match parse(&ctx.path) {
+            Ok(r) => r,
+            Err(e) => return Ok(error_response(&e)),
+        };
+        let upstream = match self.upstreams.for_repository(&ctx.repository) {
+            Ok(u) => u,
+            Err(e) => return Ok(Failure::Core(e).into_response()),
+        };
+        let result = match (route, req.method().clone()) {
+            (Route::Manifest(image, r), Method::GET | Method::HEAD) => {
+                serve::manifest(&ctx, &req, &upstream, &image, &r).await
+            }
+            (Route::Blob(image, digest), Method::GET | Method::HEAD) => {
+                serve::blob(&ctx, &req, &upstream, &image, &digest).await
+            }
+            (Route::Tags(image), Method::GET) => serve::tags(&ctx, &req, &upstream, &image).await,
+            (_, m) => Err(Failure::Registry(RegistryError::new(
+                ErrorCode::Unsupported,
+                format!(
+                    "{m} is not supported: '{}' is a proxy repository, which only serves pulls",
+                    ctx.repository.name
+                ),
+            ))),
+        };
+        Ok(result.unwrap_or_else(Failure::into_response))
+    }
+}

@@ -1,0 +1,384 @@
+//! The remote registry of a proxy repository: one HTTP client per repository, Docker's token
+//! flow (Bearer tokens cached per scope until they expire) or Basic credentials, and the answers
+//! sorted into what the proxy does with them. Credentials never leave this module.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use stowage_core::model::Repository;
+use stowage_core::{CoreError, Result};
+
+/// Why the upstream did not deliver.
+#[derive(Debug)]
+pub enum UpstreamError {
+    /// It does not have it (404).
+    NotFound,
+    /// It is rate-limiting us; its `Retry-After`, if it sent one.
+    TooMany(Option<String>),
+    /// It refused our credentials, or has none for us (401/403).
+    Refused(u16),
+    /// It could not be reached, timed out or failed (5xx); the text says which.
+    Unavailable(String),
+}
+
+impl std::fmt::Display for UpstreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotFound => f.write_str("not found upstream"),
+            Self::TooMany(_) => f.write_str("the upstream registry is rate-limiting requests"),
+            Self::Refused(s) => write!(f, "the upstream registry refused access ({s})"),
+            Self::Unavailable(m) => write!(f, "the upstream registry is unavailable: {m}"),
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Auth {
+    None,
+    Basic(String, String),
+    Bearer(String),
+}
+
+/// One repository's upstream.
+pub struct Upstream {
+    http: reqwest::Client,
+    base: String,
+    hub: bool,
+    auth: Auth,
+    retries: u64,
+    blocked: bool,
+    /// How long a tag's manifest is trusted before it is revalidated (`None`: forever).
+    pub metadata_max_age: Option<Duration>,
+    negative_ttl: Option<Duration>,
+    tokens: Mutex<HashMap<String, (String, Instant)>>,
+    negative: Mutex<HashMap<String, Instant>>,
+    /// The attributes it was built from, to notice a changed configuration.
+    built_from: Value,
+}
+
+fn minutes(v: Option<&Value>) -> Option<Duration> {
+    match v.and_then(Value::as_i64) {
+        Some(m) if m >= 0 => Some(Duration::from_secs(m as u64 * 60)),
+        _ => None,
+    }
+}
+
+impl Upstream {
+    fn build(attributes: &Value) -> Result<Self> {
+        let base = attributes
+            .pointer("/proxy/remoteUrl")
+            .and_then(Value::as_str)
+            .ok_or_else(|| CoreError::Internal("proxy without remoteUrl".into()))?
+            .trim_end_matches('/')
+            .to_owned();
+        let timeout = attributes
+            .pointer("/httpClient/connection/timeout")
+            .and_then(Value::as_u64)
+            .unwrap_or(60);
+        let mut agent = format!("Stowage/{}", env!("CARGO_PKG_VERSION"));
+        if let Some(s) = attributes
+            .pointer("/httpClient/connection/userAgentSuffix")
+            .and_then(Value::as_str)
+        {
+            agent.push(' ');
+            agent.push_str(s);
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(agent)
+            .connect_timeout(Duration::from_secs(timeout.min(30)))
+            .read_timeout(Duration::from_secs(timeout))
+            .build()
+            .map_err(|e| CoreError::Internal(format!("upstream client: {e}")))?;
+        let auth = match attributes.pointer("/httpClient/authentication") {
+            Some(a) if a["type"] == "username" => Auth::Basic(
+                a["username"].as_str().unwrap_or("").to_owned(),
+                a["password"].as_str().unwrap_or("").to_owned(),
+            ),
+            Some(a) if a["type"] == "bearerToken" => {
+                Auth::Bearer(a["bearerToken"].as_str().unwrap_or("").to_owned())
+            }
+            _ => Auth::None,
+        };
+        let negative_on = attributes.pointer("/negativeCache/enabled") != Some(&Value::Bool(false));
+        Ok(Self {
+            http,
+            hub: attributes
+                .pointer("/dockerProxy/indexType")
+                .and_then(Value::as_str)
+                == Some("HUB")
+                || base.contains("registry-1.docker.io"),
+            base,
+            auth,
+            retries: attributes
+                .pointer("/httpClient/connection/retries")
+                .and_then(Value::as_u64)
+                .unwrap_or(2),
+            blocked: attributes.pointer("/httpClient/blocked") == Some(&Value::Bool(true)),
+            metadata_max_age: minutes(attributes.pointer("/proxy/metadataMaxAge")),
+            negative_ttl: if negative_on {
+                minutes(attributes.pointer("/negativeCache/timeToLive"))
+            } else {
+                Some(Duration::ZERO)
+            },
+            tokens: Mutex::new(HashMap::new()),
+            negative: Mutex::new(HashMap::new()),
+            built_from: attributes.clone(),
+        })
+    }
+
+    /// The upstream's name for `image`: Docker Hub keeps official images under `library/`.
+    pub fn remote_name(&self, image: &str) -> String {
+        if self.hub && !image.contains('/') {
+            format!("library/{image}")
+        } else {
+            image.to_owned()
+        }
+    }
+
+    /// Whether `key` (an image and reference) was not found upstream recently.
+    pub fn known_missing(&self, key: &str) -> bool {
+        let mut map = self.negative.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(key) {
+            Some(until) if *until > Instant::now() => true,
+            Some(_) => {
+                map.remove(key);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Remembers that `key` is missing upstream, for the negative cache's time to live.
+    pub fn remember_missing(&self, key: &str) {
+        let ttl = self
+            .negative_ttl
+            .unwrap_or(Duration::from_secs(365 * 86400));
+        if ttl.is_zero() {
+            return;
+        }
+        let mut map = self.negative.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            let now = Instant::now();
+            map.retain(|_, until| *until > now);
+        }
+        map.insert(key.to_owned(), Instant::now() + ttl);
+    }
+
+    /// `method` on `/v2/<remote name of image>/<path>` with `accept`, authenticating as the
+    /// upstream asks. A success (2xx) is returned; anything else is sorted into [`UpstreamError`].
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        image: &str,
+        path: &str,
+        accept: &[&str],
+    ) -> std::result::Result<reqwest::Response, UpstreamError> {
+        if self.blocked {
+            return Err(UpstreamError::Unavailable(
+                "the repository's upstream is blocked (httpClient.blocked)".into(),
+            ));
+        }
+        let name = self.remote_name(image);
+        let url = format!("{}/v2/{name}/{path}", self.base);
+        let scope = format!("repository:{name}:pull");
+        let mut attempt = 0;
+        let mut challenged = false;
+        loop {
+            let mut req = self.http.request(method.clone(), &url);
+            for a in accept {
+                req = req.header(reqwest::header::ACCEPT, *a);
+            }
+            req = match (&self.auth, self.cached_token(&scope)) {
+                (_, Some(token)) => req.bearer_auth(token),
+                (Auth::Bearer(t), None) => req.bearer_auth(t),
+                (Auth::Basic(u, p), None) if challenged => req.basic_auth(u, Some(p)),
+                _ => req,
+            };
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) if attempt < self.retries => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "upstream request failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                    continue;
+                }
+                Err(e) => return Err(UpstreamError::Unavailable(e.to_string())),
+            };
+            let status = resp.status().as_u16();
+            match status {
+                200..=299 => return Ok(resp),
+                401 if !challenged => {
+                    challenged = true;
+                    let challenge = resp
+                        .headers()
+                        .get(reqwest::header::WWW_AUTHENTICATE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    if challenge.to_ascii_lowercase().starts_with("bearer") {
+                        self.fetch_token(&challenge, &scope).await?;
+                    }
+                    continue;
+                }
+                401 | 403 => return Err(UpstreamError::Refused(status)),
+                404 => return Err(UpstreamError::NotFound),
+                429 => {
+                    let retry = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    return Err(UpstreamError::TooMany(retry));
+                }
+                500..=599 if attempt < self.retries => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                }
+                _ => return Err(UpstreamError::Unavailable(format!("HTTP {status}"))),
+            }
+        }
+    }
+
+    fn cached_token(&self, scope: &str) -> Option<String> {
+        let map = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(scope)
+            .filter(|(_, until)| *until > Instant::now())
+            .map(|(t, _)| t.clone())
+    }
+
+    /// Docker's token flow: `GET <realm>?service=…&scope=…`, with our credentials if any.
+    async fn fetch_token(
+        &self,
+        challenge: &str,
+        scope: &str,
+    ) -> std::result::Result<(), UpstreamError> {
+        let params = challenge_params(challenge);
+        let realm = params.get("realm").ok_or_else(|| {
+            UpstreamError::Unavailable("a Bearer challenge without a realm".into())
+        })?;
+        let mut query = vec![("scope", scope.to_owned())];
+        if let Some(service) = params.get("service") {
+            query.push(("service", service.clone()));
+        }
+        let mut req = self.http.get(realm).query(&query);
+        if let Auth::Basic(u, p) = &self.auth {
+            req = req.basic_auth(u, Some(p));
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| UpstreamError::Unavailable(format!("token endpoint: {e}")))?;
+        match resp.status().as_u16() {
+            200..=299 => {}
+            401 | 403 => return Err(UpstreamError::Refused(resp.status().as_u16())),
+            429 => return Err(UpstreamError::TooMany(None)),
+            s => {
+                return Err(UpstreamError::Unavailable(format!(
+                    "token endpoint: HTTP {s}"
+                )));
+            }
+        }
+        let body: Value = resp
+            .json()
+            .await
+            .map_err(|e| UpstreamError::Unavailable(format!("token endpoint: {e}")))?;
+        let token = body["token"]
+            .as_str()
+            .or_else(|| body["access_token"].as_str())
+            .ok_or_else(|| UpstreamError::Unavailable("the token endpoint sent no token".into()))?;
+        let ttl = body["expires_in"].as_u64().unwrap_or(60).max(10);
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(
+                scope.to_owned(),
+                (
+                    token.to_owned(),
+                    Instant::now() + Duration::from_secs(ttl - 5),
+                ),
+            );
+        Ok(())
+    }
+}
+
+/// The `key="value"` pairs of a `WWW-Authenticate` challenge.
+fn challenge_params(challenge: &str) -> HashMap<String, String> {
+    let rest = challenge.split_once(' ').map_or("", |(_, r)| r);
+    let mut out = HashMap::new();
+    let mut chars = rest.chars().peekable();
+    loop {
+        let key: String = chars
+            .by_ref()
+            .skip_while(|c| *c == ',' || c.is_whitespace())
+            .take_while(|c| *c != '=')
+            .collect();
+        if key.is_empty() {
+            return out;
+        }
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                value.push(c);
+            }
+        } else {
+            value = chars.by_ref().take_while(|c| *c != ',').collect();
+        }
+        out.insert(key.trim().to_owned(), value);
+    }
+}
+
+/// The upstream clients of every proxy repository, rebuilt when a configuration changes.
+#[derive(Default)]
+pub struct Upstreams {
+    by_repository: Mutex<HashMap<String, Arc<Upstream>>>,
+}
+
+impl Upstreams {
+    /// The client of `repo`.
+    pub fn for_repository(&self, repo: &Repository) -> Result<Arc<Upstream>> {
+        let mut map = self.by_repository.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(u) = map.get(&repo.id)
+            && u.built_from == repo.attributes
+        {
+            return Ok(Arc::clone(u));
+        }
+        let u = Arc::new(Upstream::build(&repo.attributes)?);
+        map.insert(repo.id.clone(), Arc::clone(&u));
+        Ok(u)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_challenges() {
+        let p = challenge_params(
+            r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push""#,
+        );
+        assert_eq!(p["realm"], "https://auth.example/token");
+        assert_eq!(p["service"], "registry.example");
+        assert_eq!(p["scope"], "repository:a/b:pull,push");
+        assert_eq!(challenge_params(r#"Basic realm="x""#)["realm"], "x");
+    }
+
+    #[test]
+    fn hub_names_official_images_under_library() {
+        let hub = Upstream::build(&serde_json::json!({
+            "proxy": {"remoteUrl": "https://registry-1.docker.io"},
+            "dockerProxy": {"indexType": "HUB"}
+        }))
+        .unwrap();
+        assert_eq!(hub.remote_name("alpine"), "library/alpine");
+        assert_eq!(hub.remote_name("grafana/grafana"), "grafana/grafana");
+        let other = Upstream::build(&serde_json::json!({"proxy": {"remoteUrl": "http://r:5000/"}}))
+            .unwrap();
+        assert_eq!(other.remote_name("alpine"), "alpine");
+    }
+}

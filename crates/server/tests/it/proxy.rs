@@ -1,0 +1,293 @@
+//! Docker proxy repositories against a real upstream: Debian's `docker-registry` (CNCF
+//! distribution) on loopback holding an image pushed with the docker CLI. Pulls through the
+//! proxy, concurrent cold pulls of one blob (one upstream GET, counted in its access log), the
+//! upstream stopped (the cache still serves), unknown tags, and credentials kept out of the API.
+
+use crate::both_backends;
+use crate::docker_cli::{import_image, login, ok, run};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, free_port, sha256_hex};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+both_backends!(pull_through_cache);
+
+/// Debian's docker-registry on a free loopback port, logging requests to `log`.
+struct Upstream {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_upstream(dir: &Path, log: &Path) -> Upstream {
+    let port = free_port();
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("data").display()
+        ),
+    )
+    .unwrap();
+    let out = std::fs::File::create(log).unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::from(out.try_clone().unwrap()))
+        .stderr(Stdio::from(out))
+        .spawn()
+        .expect("docker-registry runs (scripts/test.sh installs docker-registry)");
+    let mut upstream = Upstream { child, port };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return upstream;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = upstream.child.kill();
+    panic!("docker-registry did not listen on {port}");
+}
+
+async fn pull_through_cache(app: TestApp) {
+    let work = tempfile::tempdir().unwrap();
+    let access_log = work.path().join("upstream.log");
+    let upstream_dir = work.path().join("upstream");
+    std::fs::create_dir_all(&upstream_dir).unwrap();
+    let upstream = start_upstream(&upstream_dir, &access_log);
+    let up = format!("127.0.0.1:{}", upstream.port);
+
+    // An image in the upstream, pushed with the docker CLI.
+    let config = work.path().join("docker-config");
+    let (local, local_id, unique) = import_image(work.path()).await;
+    let name = format!("team/app-{unique}");
+    let upstream_image = format!("{up}/{name}:1");
+    ok(
+        &run(
+            config.clone(),
+            vec!["tag".into(), local.clone(), upstream_image.clone()],
+            None,
+        )
+        .await,
+        "tag",
+    );
+    ok(
+        &run(
+            config.clone(),
+            vec!["push".into(), upstream_image.clone()],
+            None,
+        )
+        .await,
+        "push upstream",
+    );
+
+    // A 20 MiB blob in the upstream for the concurrency check.
+    let big: Vec<u8> = (0..20 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let big_digest = format!("sha256:{}", sha256_hex(&big));
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("http://{up}/v2/{name}/blobs/uploads/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202, "upload started upstream");
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let location = if location.starts_with('/') {
+        format!("http://{up}{location}")
+    } else {
+        location
+    };
+    let sep = if location.contains('?') { '&' } else { '?' };
+    let r = http
+        .put(format!("{location}{sep}digest={big_digest}"))
+        .header("content-type", "application/octet-stream")
+        .body(big.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "upload finished upstream");
+
+    // The proxy, on its own port; metadataMaxAge 0 revalidates tags on every pull.
+    let port = free_port();
+    let body = json!({
+        "name": "hub", "online": true,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": true},
+        "proxy": {"remoteUrl": format!("http://{up}"), "contentMaxAge": 1440, "metadataMaxAge": 0},
+        "negativeCache": {"enabled": true, "timeToLive": 1440},
+        "httpClient": {"blocked": false, "autoBlock": true},
+        "docker": {"v1Enabled": false, "forceBasicAuth": true, "httpPort": port}
+    });
+    let r = app
+        .post_json("/service/rest/v1/repositories/docker/proxy", &body)
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+
+    // docker pull through the proxy gives the same image.
+    let registry = format!("127.0.0.1:{port}");
+    let proxied = format!("{registry}/{name}:1");
+    ok(
+        &login(&config, &registry, "admin", ADMIN_PASSWORD).await,
+        "docker login",
+    );
+    for i in [&upstream_image, &local] {
+        ok(
+            &run(config.clone(), vec!["rmi".into(), i.clone()], None).await,
+            "rmi",
+        );
+    }
+    ok(
+        &run(config.clone(), vec!["pull".into(), proxied.clone()], None).await,
+        "pull through the proxy",
+    );
+    let id = ok(
+        &run(
+            config.clone(),
+            vec![
+                "image".into(),
+                "inspect".into(),
+                "-f".into(),
+                "{{.Id}}".into(),
+                proxied.clone(),
+            ],
+            None,
+        )
+        .await,
+        "inspect",
+    );
+    assert_eq!(id, local_id);
+
+    // 20 concurrent cold pulls of one blob: one upstream download, every client gets it all.
+    let blob_url = format!("http://{registry}/v2/{name}/blobs/{big_digest}");
+    let pulls = (0..20).map(|_| {
+        let (http, url) = (http.clone(), blob_url.clone());
+        tokio::spawn(async move {
+            let r = http
+                .get(&url)
+                .basic_auth("admin", Some(ADMIN_PASSWORD))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            sha256_hex(&r.bytes().await.unwrap())
+        })
+    });
+    for pull in futures_util::future::join_all(pulls).await {
+        assert_eq!(format!("sha256:{}", pull.unwrap()), big_digest);
+    }
+    let log = std::fs::read_to_string(&access_log).unwrap();
+    let upstream_gets = log
+        .lines()
+        .filter(|l| l.contains(&format!("\"GET /v2/{name}/blobs/{big_digest}")))
+        .count();
+    assert_eq!(
+        upstream_gets, 1,
+        "one upstream GET of the blob for 20 cold pulls:\n{log}"
+    );
+
+    // Cached assets are listed like pushed ones.
+    let components: Value = app
+        .get("/service/rest/v1/components?repository=hub")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(components["items"][0]["name"], name.as_str());
+    assert_eq!(components["items"][0]["version"], "1");
+
+    // An unknown tag is MANIFEST_UNKNOWN.
+    let r = http
+        .get(format!("http://{registry}/v2/{name}/manifests/nope"))
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["code"],
+        "MANIFEST_UNKNOWN"
+    );
+
+    // The upstream goes away: the cache still serves the image (the stale tag included).
+    drop(upstream);
+    ok(
+        &run(config.clone(), vec!["rmi".into(), proxied.clone()], None).await,
+        "rmi",
+    );
+    ok(
+        &run(config.clone(), vec!["pull".into(), proxied.clone()], None).await,
+        "pull with the upstream down",
+    );
+    let r = http
+        .get(format!("http://{registry}/v2/{name}/tags/list"))
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "cached tags while the upstream is down");
+    assert_eq!(r.json::<Value>().await.unwrap()["tags"], json!(["1"]));
+    // Nothing cached and no upstream: 503 UNAVAILABLE, not "unknown".
+    let r = http
+        .get(format!("http://{registry}/v2/other/manifests/1"))
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["code"],
+        "UNAVAILABLE"
+    );
+    // Pushing to a proxy is refused.
+    let r = http
+        .post(format!("http://{registry}/v2/{name}/blobs/uploads/"))
+        .basic_auth("admin", Some(ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+
+    // Upstream credentials are stored but never shown.
+    let mut with_auth = body.clone();
+    with_auth["name"] = json!("private");
+    with_auth["docker"]["httpPort"] = Value::Null;
+    with_auth["httpClient"]["authentication"] =
+        json!({"type": "username", "username": "robot", "password": format!("upstream-{unique}")});
+    let r = app
+        .post_json("/service/rest/v1/repositories/docker/proxy", &with_auth)
+        .await;
+    assert_eq!(r.status(), 201);
+    let shown = app
+        .get("/service/rest/v1/repositories/docker/proxy/private")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shown.contains("robot") && !shown.contains(&format!("upstream-{unique}")),
+        "{shown}"
+    );
+    // Bad settings name their field.
+    let mut bad = body.clone();
+    bad["name"] = json!("bad");
+    bad["docker"]["httpPort"] = Value::Null;
+    bad["proxy"]["remoteUrl"] = json!("ftp://example.org");
+    let r = app
+        .post_json("/service/rest/v1/repositories/docker/proxy", &bad)
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()[0]["id"],
+        "PARAMETER proxy.remoteUrl"
+    );
+
+    let _ = run(config.clone(), vec!["rmi".into(), proxied], None).await;
+}

@@ -23,6 +23,12 @@ pub struct Services {
 }
 
 impl Services {
+    /// A node-local folder formats may use for work files (`<data dir>/work/<purpose>`). The
+    /// server empties `<data dir>/work` at start-up: nothing in it outlives a process.
+    pub fn work_dir(&self, purpose: &str) -> std::path::PathBuf {
+        self.config.data_dir.join("work").join(purpose)
+    }
+
     /// The blob store called `name`. A store another node created since this one started is
     /// opened from its catalogue record on first use, so every node of a cluster sees it.
     pub async fn blob_store(&self, name: &str) -> Result<Arc<BlobStore>> {

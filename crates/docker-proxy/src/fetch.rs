@@ -2,11 +2,12 @@
 //! served while the bytes arrive.
 //!
 //! The first request for a blob that is not cached starts a download into a spool file under
-//! `<data dir>/proxy-spool/`, and publishes how far it got on a watch channel. Every request for
+//! `<data dir>/work/docker-proxy/`, and publishes how far it got on a watch channel. Every request for
 //! that blob, the first included, streams the spool file up to that mark, waiting for more as
-//! it arrives. When the download completes, its sha256 is checked, the bytes go into the blob
-//! store and the asset is recorded; only then is the download marked done, so a request that
-//! comes later finds the blob cached. A failed download ends every waiting response early
+//! it arrives. When the download completes and its sha256 checks out, the download is marked
+//! done (the waiting responses end), the bytes go into the blob store and the asset is
+//! recorded; the download leaves the table of flights only then, so a request that comes later
+//! either joins it (and reads the spool file) or finds the blob cached. A failed download ends every waiting response early
 //! (clients see a short body and retry) and stores nothing.
 
 use crate::blob_path;
@@ -33,9 +34,16 @@ const PIECE: u64 = 1024 * 1024;
 #[derive(Debug, Clone)]
 enum Progress {
     Starting,
-    Receiving { total: Option<u64>, written: u64 },
-    Done { total: u64 },
+    Receiving {
+        total: Option<u64>,
+        written: u64,
+    },
+    Done {
+        total: u64,
+    },
     Missing,
+    /// The upstream is rate-limiting us; its `Retry-After`.
+    Throttled(Option<String>),
     Failed(String),
 }
 
@@ -72,9 +80,7 @@ pub async fn cold_blob(
             None => {
                 let spool = ctx
                     .services
-                    .config
-                    .data_dir
-                    .join("proxy-spool")
+                    .work_dir("docker-proxy")
                     .join(uuid::Uuid::new_v4().simple().to_string());
                 let (tx, rx) = watch::channel(Progress::Starting);
                 let f = Arc::new(Flight {
@@ -108,6 +114,11 @@ pub async fn cold_blob(
         .clone();
     let total = match state {
         Progress::Missing => return Err(unknown(digest)),
+        Progress::Throttled(retry) => {
+            return Err(crate::serve::upstream_failure(UpstreamError::TooMany(
+                retry,
+            )));
+        }
         Progress::Failed(why) => {
             return Err(RegistryError::new(ErrorCode::Unavailable, why).into());
         }
@@ -145,7 +156,7 @@ pub async fn cold_blob(
                     Progress::Failed(why) => {
                         return Some((Err(std::io::Error::other(why)), (file, offset, progress)));
                     }
-                    Progress::Starting | Progress::Missing => (0, None),
+                    Progress::Starting | Progress::Missing | Progress::Throttled(_) => (0, None),
                 };
                 if offset < available {
                     let want = (available - offset).min(PIECE) as usize;
@@ -189,15 +200,24 @@ struct Download {
 impl Download {
     async fn run(self) {
         let outcome = self.fetch().await;
+        let delivered = matches!(*self.tx.borrow(), Progress::Done { .. });
         let final_state = match outcome {
             Ok(total) => Progress::Done { total },
+            // Every byte went out verified; only keeping a copy failed (logged below).
+            Err(e) if delivered => {
+                tracing::error!(repo = %self.ctx.repository.name, digest = %self.digest, error = %e, "a proxied blob was served but could not be cached");
+                Progress::Done { total: 0 }
+            }
             Err(UpstreamError::NotFound) => Progress::Missing,
+            Err(UpstreamError::TooMany(retry)) => Progress::Throttled(retry),
             Err(e) => {
                 tracing::warn!(repo = %self.ctx.repository.name, digest = %self.digest, error = %e, "proxy download failed");
                 Progress::Failed(e.to_string())
             }
         };
-        let _ = self.tx.send(final_state);
+        if !delivered {
+            let _ = self.tx.send(final_state);
+        }
         FLIGHTS
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -250,6 +270,8 @@ impl Download {
                 self.digest
             )));
         }
+        // Every waiting client can finish now; storing the copy is the cache's business.
+        let _ = self.tx.send(Progress::Done { total: written });
         let services = &self.ctx.services;
         let repo = &self.ctx.repository;
         let store = services

@@ -34,7 +34,7 @@ fn manifest_unknown(image: &ImageName, reference: &Reference) -> Failure {
 }
 
 /// An upstream failure as the client sees it when nothing is cached.
-fn upstream_failure(e: UpstreamError) -> Failure {
+pub(crate) fn upstream_failure(e: UpstreamError) -> Failure {
     match e {
         UpstreamError::TooMany(retry) => {
             let detail = match &retry {

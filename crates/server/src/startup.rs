@@ -37,6 +37,13 @@ impl Application {
                 config.data_dir.display()
             ))
         })?;
+        // Work files of formats (proxy spools) never outlive the process that wrote them.
+        let work = config.data_dir.join("work");
+        if let Err(e) = std::fs::remove_dir_all(&work)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(dir = %work.display(), error = %e, "could not empty the work folder");
+        }
         let catalogue = Catalogue::connect(&config.database_url()).await?;
         tracing::info!(backend = ?catalogue.backend(), "catalogue ready");
         let blob_stores = open_blob_stores(&catalogue, &config).await?;

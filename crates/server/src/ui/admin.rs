@@ -175,13 +175,13 @@ const DOCKER_PROXY: &[FieldSpec] = &[
         "httpClient.authentication.username",
         "Upstream username",
         Input::Text,
-        "Only if the upstream needs credentials. Stored, never shown.",
+        "Only if the upstream needs credentials.",
     ),
     f(
         "httpClient.authentication.password",
         "Upstream password",
         Input::Password,
-        "Leave empty when editing to keep the stored one.",
+        "Stored, never shown; leave empty when editing to keep the stored one.",
     ),
     f(
         "docker.httpPort",
@@ -298,6 +298,23 @@ fn body_of(id: &str, fields: &Fields) -> Value {
         }
     }
     body
+}
+
+/// Writes every leaf of `top` over `base`.
+fn overlay(base: &mut Value, top: Value) {
+    match (base, top) {
+        (Value::Object(b), Value::Object(t)) => {
+            for (k, v) in t {
+                match b.get_mut(&k) {
+                    Some(slot) if slot.is_object() && v.is_object() => overlay(slot, v),
+                    _ => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, t) => *b = t,
+    }
 }
 
 /// The form's inputs with `values` (REST-shaped), `errors` by field, for recipe `id`.
@@ -591,11 +608,18 @@ pub(crate) async fn edit_repository(
     let commands = if repo.format == "docker" {
         let registry = docker_registry(&req, &state, &repo);
         let host = registry.split('/').next().unwrap_or(&registry).to_owned();
-        vec![
-            format!("docker login {host}"),
-            format!("docker tag alpine {registry}/alpine"),
-            format!("docker push {registry}/alpine"),
-        ]
+        if repo.kind == stowage_core::model::RepoKind::Hosted {
+            vec![
+                format!("docker login {host}"),
+                format!("docker tag alpine {registry}/alpine"),
+                format!("docker push {registry}/alpine"),
+            ]
+        } else {
+            vec![
+                format!("docker login {host}"),
+                format!("docker pull {registry}/alpine"),
+            ]
+        }
     } else {
         vec![format!(
             "curl -u USER --upload-file ./file.txt {}/repository/{}/path/file.txt",
@@ -640,7 +664,15 @@ pub(crate) async fn update_repository(
     csrf_of(&req, &form)?;
     let repo = state.services.catalogue.repository(&name).await?;
     let id = recipe_id(&repo.format, repo.kind.as_str());
-    let mut body = body_of(&id, &form);
+    // Settings the form does not show keep their stored values (secrets come back as the
+    // placeholder, which the update turns into the stored value again).
+    let mut body = match stowage_core::model::RepoKind::parse(repo.kind.as_str())
+        .and_then(|k| state.recipes.get(&repo.format, k))
+    {
+        Some(recipe) => recipe.public_attributes(&repo.attributes),
+        None => repo.attributes.clone(),
+    };
+    overlay(&mut body, body_of(&id, &form));
     // Name and blob store are shown disabled, so the browser does not send them.
     body["name"] = json!(repo.name);
     body["storage"]["blobStoreName"] = json!(repo.blob_store);
@@ -1147,4 +1179,37 @@ pub(crate) async fn revoke_token(
     let me = caller.user()?.user_id.clone();
     user_tokens::revoke_token(&req, &state, &caller, &me, &id).await?;
     Ok(see_other(&with_notice("/ui/tokens", "Token revoked.")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_form_keeps_what_it_does_not_show() {
+        let mut stored = json!({
+            "httpClient": {"blocked": true, "connection": {"timeout": 30},
+                           "authentication": {"type": "username", "username": "u", "password": "#~NXRM~PLACEHOLDER~PASSWORD~#"}},
+            "proxy": {"remoteUrl": "http://old", "metadataMaxAge": 5},
+        });
+        let form: Fields = vec![
+            ("proxy.remoteUrl".into(), "http://new".into()),
+            ("httpClient.authentication.username".into(), "u".into()),
+            ("httpClient.authentication.password".into(), String::new()),
+        ];
+        overlay(&mut stored, body_of("docker-proxy", &form));
+        assert_eq!(stored["proxy"]["remoteUrl"], "http://new");
+        assert_eq!(
+            stored["httpClient"]["blocked"], true,
+            "not on the form: kept"
+        );
+        assert_eq!(stored["httpClient"]["connection"]["timeout"], 30);
+        assert_eq!(stored["httpClient"]["authentication"]["username"], "u");
+        // The empty password is turned back into the stored one by the update.
+        assert_eq!(stored["httpClient"]["authentication"]["password"], "");
+        assert_eq!(
+            stored["docker"]["forceBasicAuth"], false,
+            "an unchecked box is false"
+        );
+    }
 }

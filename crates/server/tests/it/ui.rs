@@ -115,7 +115,36 @@ impl Ui {
         e.send_keys(value).await.unwrap();
     }
 
+    /// Marks the current document, so that [`Self::next_page`] can tell when it was replaced.
+    async fn mark(&self) {
+        self.c
+            .execute("window.__stowageOld = true;", vec![])
+            .await
+            .unwrap();
+    }
+
+    /// Waits until a navigation started after [`Self::mark`] has loaded a new document.
+    async fn next_page(&mut self) {
+        for _ in 0..200 {
+            let done = self
+                .c
+                .execute(
+                    "return !window.__stowageOld && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .unwrap_or(Value::Bool(false));
+            if done == Value::Bool(true) {
+                self.check_page().await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no new page after 10 s (at {})", self.path().await);
+    }
+
     async fn click(&mut self, css: &str) {
+        self.mark().await;
         self.c
             .find(Locator::Css(css))
             .await
@@ -123,10 +152,11 @@ impl Ui {
             .click()
             .await
             .unwrap();
-        self.check_page().await;
+        self.next_page().await;
     }
 
     async fn click_link(&mut self, text: &str) {
+        self.mark().await;
         self.c
             .find(Locator::LinkText(text))
             .await
@@ -134,7 +164,7 @@ impl Ui {
             .click()
             .await
             .unwrap();
-        self.check_page().await;
+        self.next_page().await;
     }
 
     async fn shot(&self, name: &str) {
@@ -223,18 +253,20 @@ async fn admin_ui(db: Db) {
     ui.shot("signin").await;
     ui.fill("#username", "admin").await;
     let password = ui.c.find(Locator::Css("#password")).await.unwrap();
+    ui.mark().await;
     password
         .send_keys(&format!("wrong{}", fantoccini::key::Key::Enter))
         .await
         .unwrap();
-    ui.check_page().await;
+    ui.next_page().await;
     assert!(ui.text().await.contains("Wrong username or password"));
     let password = ui.c.find(Locator::Css("#password")).await.unwrap();
+    ui.mark().await;
     password
         .send_keys(&format!("{generated}{}", fantoccini::key::Key::Enter))
         .await
         .unwrap();
-    ui.check_page().await;
+    ui.next_page().await;
 
     // The first sign-in leads to the set-up step.
     assert_eq!(ui.path().await, "/ui/setup");
@@ -258,13 +290,14 @@ async fn admin_ui(db: Db) {
         focused, "confirm",
         "Tab moves from the password to its confirmation"
     );
+    ui.mark().await;
     ui.c.active_element()
         .await
         .unwrap()
         .send_keys(&fantoccini::key::Key::Enter.to_string())
         .await
         .unwrap();
-    ui.check_page().await;
+    ui.next_page().await;
     assert!(ui.path().await.starts_with("/ui/"));
     assert!(ui.text().await.contains("Set-up complete"));
     assert!(!data.path().join("admin.password").exists());

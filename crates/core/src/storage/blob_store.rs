@@ -57,6 +57,44 @@ pub struct BlobStore {
     name: String,
     settings: StoreSettings,
     store: Arc<dyn ObjectStore>,
+    small: SmallBlobs,
+}
+
+/// Blobs of at most [`SMALL_BLOB`] bytes (manifests, configs) kept in memory once read. Blobs
+/// are named by their content, so a kept copy never goes stale; a deleted blob is dropped.
+#[derive(Default)]
+struct SmallBlobs {
+    kept: std::sync::Mutex<(std::collections::HashMap<String, Bytes>, usize)>,
+}
+
+/// The largest blob [`SmallBlobs`] keeps.
+const SMALL_BLOB: u64 = 64 * 1024;
+/// What [`SmallBlobs`] holds at most; when full it starts over.
+const SMALL_BLOBS_BYTES: usize = 8 * 1024 * 1024;
+
+impl SmallBlobs {
+    fn get(&self, sha256: &str) -> Option<Bytes> {
+        let kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        kept.0.get(sha256).cloned()
+    }
+
+    fn put(&self, sha256: &str, bytes: &Bytes) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.1 + bytes.len() > SMALL_BLOBS_BYTES {
+            kept.0.clear();
+            kept.1 = 0;
+        }
+        if kept.0.insert(sha256.to_owned(), bytes.clone()).is_none() {
+            kept.1 += bytes.len();
+        }
+    }
+
+    fn forget(&self, sha256: &str) {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(b) = kept.0.remove(sha256) {
+            kept.1 -= b.len();
+        }
+    }
 }
 
 impl std::fmt::Debug for BlobStore {
@@ -115,6 +153,7 @@ impl BlobStore {
             name: name.to_owned(),
             settings,
             store,
+            small: SmallBlobs::default(),
         })
     }
 
@@ -254,9 +293,13 @@ impl BlobStore {
 
     /// Opens blob `sha256` for reading, all of it or `range` (end exclusive, within the blob).
     pub async fn read(&self, sha256: &str, range: Option<ByteRange>) -> Result<BlobRead> {
+        if let Some(bytes) = self.small.get(sha256) {
+            return whole_or_part(bytes, range);
+        }
         let key = StorageKey::blob(sha256);
         if let StoreSettings::File { path } = &self.settings {
-            return read_local(path.join(key.as_ref()), range).await;
+            let read = read_local(path.join(key.as_ref()), range.clone()).await?;
+            return Ok(self.keep_if_small(sha256, read, range.is_none()).await);
         }
         let res = self
             .store
@@ -283,6 +326,7 @@ impl BlobStore {
 
     /// Removes blob `sha256` (missing is fine).
     pub async fn delete(&self, sha256: &str) -> Result<()> {
+        self.small.forget(sha256);
         match self.store.delete(&StorageKey::blob(sha256)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
@@ -322,6 +366,54 @@ impl BlobStore {
             StoreSettings::S3(_) => None,
         }
     }
+}
+
+impl BlobStore {
+    /// Keeps a whole small blob just read (file stores read those in one piece).
+    async fn keep_if_small(&self, sha256: &str, mut read: BlobRead, whole: bool) -> BlobRead {
+        if !whole || read.total_size > SMALL_BLOB {
+            return read;
+        }
+        let mut bytes = Vec::with_capacity(read.total_size as usize);
+        while let Some(chunk) = read.stream.next().await {
+            match chunk {
+                Ok(c) => bytes.extend_from_slice(&c),
+                Err(e) => {
+                    return BlobRead {
+                        total_size: read.total_size,
+                        range: read.range,
+                        stream: futures_util::stream::once(async move { Err(e) }).boxed(),
+                    };
+                }
+            }
+        }
+        let bytes = Bytes::from(bytes);
+        self.small.put(sha256, &bytes);
+        let range = read.range;
+        BlobRead {
+            total_size: read.total_size,
+            range,
+            stream: futures_util::stream::once(async move { Ok(bytes) }).boxed(),
+        }
+    }
+}
+
+/// `bytes` (a whole blob) or the part of it in `range`.
+fn whole_or_part(bytes: Bytes, range: Option<ByteRange>) -> Result<BlobRead> {
+    let total = bytes.len() as u64;
+    let range = range.unwrap_or(0..total);
+    if range.start > range.end || range.end > total {
+        return Err(CoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("range {range:?} is outside the blob of {total} bytes"),
+        )));
+    }
+    let part = bytes.slice(range.start as usize..range.end as usize);
+    Ok(BlobRead {
+        total_size: total,
+        range,
+        stream: futures_util::stream::once(async move { Ok(part) }).boxed(),
+    })
 }
 
 /// Reads a blob of a file store straight from disk, in one blocking call for small reads (a
@@ -424,4 +516,53 @@ fn sweep_dir(dir: &std::path::Path, cutoff: std::time::SystemTime) -> Result<usi
 fn fs_available(path: &std::path::Path) -> Option<u64> {
     let st = nix::sys::statvfs::statvfs(path).ok()?;
     Some(st.blocks_available() * st.fragment_size())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn all(read: BlobRead) -> Vec<u8> {
+        read.stream
+            .try_fold(Vec::new(), |mut v, c| async move {
+                v.extend_from_slice(&c);
+                Ok(v)
+            })
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn small_blobs_are_kept_and_forgotten_on_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(
+            "t",
+            StoreSettings::File {
+                path: dir.path().to_owned(),
+            },
+        )
+        .unwrap();
+        let body = futures_util::stream::once(async {
+            Ok::<_, std::io::Error>(Bytes::from_static(b"{\"small\":true}"))
+        });
+        let blob = store.ingest(Box::pin(body), None).await.unwrap();
+        assert_eq!(
+            all(store.read(&blob.sha256, None).await.unwrap()).await,
+            b"{\"small\":true}"
+        );
+        assert!(
+            store.small.get(&blob.sha256).is_some(),
+            "kept after the first read"
+        );
+        let part = store.read(&blob.sha256, Some(1..6)).await.unwrap();
+        assert_eq!((part.total_size, part.range.clone()), (14, 1..6));
+        assert_eq!(all(part).await, b"\"smal");
+        assert!(store.read(&blob.sha256, Some(3..99)).await.is_err());
+        store.delete(&blob.sha256).await.unwrap();
+        assert!(store.small.get(&blob.sha256).is_none());
+        assert!(
+            store.read(&blob.sha256, None).await.is_err(),
+            "gone from disk and memory"
+        );
+    }
 }

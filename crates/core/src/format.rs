@@ -20,6 +20,34 @@ pub struct Services {
     pub blob_stores: BlobStores,
     /// Settings.
     pub config: Config,
+    /// Serves a request as another repository would (groups ask their members); set by the
+    /// server once its recipes are known.
+    pub members: std::sync::OnceLock<Arc<dyn MemberRouter>>,
+}
+
+/// Lets a group repository hand a request to one of its members.
+#[async_trait::async_trait(?Send)]
+pub trait MemberRouter: Send + Sync {
+    /// Serves `req` (with `body`) as repository `member` would serve it: the member's recipe,
+    /// the same caller, path and mount as `ctx`. The caller's privileges on the group were
+    /// checked already; members are not checked again (the group's privileges decide).
+    async fn serve(
+        &self,
+        member: Repository,
+        ctx: &ContentContext,
+        req: &HttpRequest,
+        body: web::Payload,
+    ) -> Result<HttpResponse>;
+}
+
+impl Services {
+    /// The member router (an error if the server did not set one).
+    pub fn member_router(&self) -> Result<Arc<dyn MemberRouter>> {
+        self.members
+            .get()
+            .cloned()
+            .ok_or_else(|| CoreError::Internal("no member router".into()))
+    }
 }
 
 impl Services {
@@ -132,6 +160,13 @@ pub trait Recipe: Send + Sync + 'static {
     /// by a placeholder.
     fn public_attributes(&self, attributes: &serde_json::Value) -> serde_json::Value {
         attributes.clone()
+    }
+
+    /// Checks a parsed request against what is stored (a group's members exist and form no
+    /// cycle) before the repository `name` is created or updated.
+    async fn check(&self, services: &Services, name: &str, spec: &RepositorySpec) -> Result<()> {
+        let _ = (services, name, spec);
+        Ok(())
     }
 
     /// Whether [`Recipe::upload`] stores files (the admin UI's Upload page lists only such

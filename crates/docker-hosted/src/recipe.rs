@@ -81,7 +81,8 @@ impl Recipe for DockerHostedRecipe {
         body: web::Payload,
     ) -> Result<HttpResponse> {
         // Nexus's own URL form, `/repository/<name>/v2/<image>/…` (asset download URLs use it).
-        if ctx.mount.starts_with("/repository/") {
+        // (A group hands its members the request already rewritten: mount ending in `/v2`.)
+        if ctx.mount.starts_with("/repository/") && !ctx.mount.ends_with("/v2") {
             let Some(rest) = ctx.path.strip_prefix("v2/") else {
                 return Ok(error_response(&RegistryError::new(
                     ErrorCode::NameUnknown,

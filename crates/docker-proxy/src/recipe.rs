@@ -212,7 +212,8 @@ impl Recipe for DockerProxyRecipe {
         req: HttpRequest,
         _body: web::Payload,
     ) -> Result<HttpResponse> {
-        if ctx.mount.starts_with("/repository/") {
+        // (A group hands its members the request already rewritten: mount ending in `/v2`.)
+        if ctx.mount.starts_with("/repository/") && !ctx.mount.ends_with("/v2") {
             let Some(rest) = ctx.path.strip_prefix("v2/") else {
                 return Ok(error_response(&RegistryError::new(
                     ErrorCode::NameUnknown,

@@ -1,9 +1,11 @@
 //! The registry of format recipes. Adding a format is one line here plus its crate.
 
+use actix_web::{HttpRequest, HttpResponse, web};
 use std::collections::HashMap;
 use std::sync::Arc;
-use stowage_core::format::Recipe;
-use stowage_core::model::RepoKind;
+use stowage_core::CoreError;
+use stowage_core::format::{ContentContext, MemberRouter, Recipe};
+use stowage_core::model::{RepoKind, Repository};
 
 /// Recipes by `(format, kind)`.
 pub struct Recipes {
@@ -18,6 +20,7 @@ impl Recipes {
             .into_iter()
             .chain(stowage_docker_hosted::recipes())
             .chain(stowage_docker_proxy::recipes())
+            .chain(stowage_docker_group::recipes())
         {
             by_key.insert((recipe.format(), recipe.kind()), recipe);
         }
@@ -38,5 +41,49 @@ impl Recipes {
         f.sort();
         f.dedup();
         f
+    }
+}
+
+/// Serves a group's request through a member: the member's recipe, the group's caller.
+pub struct Members {
+    recipes: Arc<Recipes>,
+}
+
+impl Members {
+    /// A router over `recipes`.
+    pub fn new(recipes: Arc<Recipes>) -> Self {
+        Self { recipes }
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl MemberRouter for Members {
+    async fn serve(
+        &self,
+        member: Repository,
+        ctx: &ContentContext,
+        req: &HttpRequest,
+        body: web::Payload,
+    ) -> stowage_core::Result<HttpResponse> {
+        let recipe = self
+            .recipes
+            .get(&member.format, member.kind)
+            .cloned()
+            .ok_or_else(|| {
+                CoreError::Internal(format!(
+                    "no recipe for member {} ({}-{})",
+                    member.name,
+                    member.format,
+                    member.kind.as_str()
+                ))
+            })?;
+        if !member.online {
+            return Ok(HttpResponse::NotFound().finish());
+        }
+        let member_ctx = ContentContext {
+            repository: member,
+            ..ctx.clone()
+        };
+        recipe.handle(member_ctx, req.clone(), body).await
     }
 }

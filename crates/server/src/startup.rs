@@ -59,13 +59,17 @@ impl Application {
             catalogue: catalogue.clone(),
             blob_stores,
             config,
+            members: Default::default(),
         });
         let token_key = catalogue
             .setting_or_init("docker.token.key", || {
                 format!("{}{}", password::random_secret(), password::random_secret())
             })
             .await?;
-        let recipes = Recipes::all();
+        let recipes = Arc::new(Recipes::all());
+        let _ = services
+            .members
+            .set(Arc::new(crate::recipes::Members::new(Arc::clone(&recipes))));
         let audit = AuditLog::open(&services.config.data_dir.join("audit"))?;
         let security = Arc::new(Security::load(catalogue.clone(), recipes.formats(), audit).await?);
         security.spawn_refresher();

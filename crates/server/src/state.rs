@@ -12,7 +12,7 @@ pub struct AppState {
     /// Who callers are and what they may do.
     pub security: Arc<Security>,
     /// Format recipes.
-    pub recipes: Recipes,
+    pub recipes: Arc<Recipes>,
     /// Signs and checks docker Bearer tokens.
     pub tokens: stowage_core::security::tokens::TokenSigner,
     /// Per-repository listeners.

@@ -170,6 +170,9 @@ pub(crate) async fn create_repository(
     require_admin(caller, format, "*", Action::Add)?;
     let recipe = recipe_for(state, format, kind)?;
     let spec = recipe.parse_request(body)?;
+    recipe
+        .check(&state.services, spec.name.as_str(), &spec)
+        .await?;
     if state.services.blob_store(&spec.blob_store).await.is_err() {
         return Err(CoreError::invalid(
             "storage.blobStoreName",
@@ -336,6 +339,7 @@ pub(crate) async fn update_repository(
     let recipe = recipe_for(state, format, kind)?;
     let mut repo = typed_repository(state, format, kind, name).await?;
     let spec = recipe.parse_request(&keep_stored_secrets(body, &repo.attributes))?;
+    recipe.check(&state.services, name, &spec).await?;
     if spec.name.as_str() != repo.name {
         return Err(CoreError::invalid(
             "name",

@@ -203,6 +203,39 @@ const DOCKER_PROXY: &[FieldSpec] = &[
     ),
 ];
 
+const DOCKER_GROUP: &[FieldSpec] = &[
+    f(
+        "group.memberNames",
+        "Members",
+        Input::List,
+        "Docker repositories, comma-separated, in the order they are asked; the first that has an image serves it.",
+    ),
+    f(
+        "group.writableMember",
+        "Writable member",
+        Input::Text,
+        "A hosted member that receives pushes to the group. Empty: the group is read-only.",
+    ),
+    f(
+        "docker.httpPort",
+        "HTTP port",
+        Input::Number,
+        "Its own port for docker login, pull and push (e.g. 8084). Empty: reach it through path routing on this port.",
+    ),
+    f(
+        "docker.forceBasicAuth",
+        "Force basic authentication",
+        Input::Check,
+        "Off: docker gets short-lived Bearer tokens from /v2/token.",
+    ),
+    f(
+        "docker.pathEnabled",
+        "Allow path routing",
+        Input::Check,
+        "docker pull host:8081/<repository>/<image> reaches this group.",
+    ),
+];
+
 const RAW_HOSTED: &[FieldSpec] = &[
     f(
         "raw.contentDisposition",
@@ -245,6 +278,7 @@ fn specific_fields(id: &str) -> &'static [FieldSpec] {
     match id {
         "docker-hosted" => DOCKER_HOSTED,
         "docker-proxy" => DOCKER_PROXY,
+        "docker-group" => DOCKER_GROUP,
         "raw-hosted" => RAW_HOSTED,
         _ => &[],
     }
@@ -384,6 +418,9 @@ fn defaults(id: &str) -> Value {
         v["proxy"] = json!({"metadataMaxAge": 1440, "contentMaxAge": 1440});
         v["negativeCache"] = json!({"enabled": true, "timeToLive": 1440});
         v["dockerProxy"] = json!({"indexType": "REGISTRY"});
+    }
+    if id == "docker-group" {
+        v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true});
     }
     if id == "raw-hosted" {
         v["raw"] = json!({"contentDisposition": "ATTACHMENT"});
@@ -608,7 +645,12 @@ pub(crate) async fn edit_repository(
     let commands = if repo.format == "docker" {
         let registry = docker_registry(&req, &state, &repo);
         let host = registry.split('/').next().unwrap_or(&registry).to_owned();
-        if repo.kind == stowage_core::model::RepoKind::Hosted {
+        let takes_pushes = repo.kind == stowage_core::model::RepoKind::Hosted
+            || repo
+                .attributes
+                .pointer("/group/writableMember")
+                .is_some_and(|w| w.is_string());
+        if takes_pushes {
             vec![
                 format!("docker login {host}"),
                 format!("docker tag alpine {registry}/alpine"),

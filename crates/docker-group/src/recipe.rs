@@ -1,0 +1,304 @@
+//! `docker-group`: validates Nexus's `DockerGroupRepositoryApiRequest` (`group.memberNames`,
+//! `group.writableMember`) and serves through the members.
+
+use actix_web::body::MessageBody;
+use actix_web::http::{Method, StatusCode};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashSet};
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services, parse_common};
+use stowage_core::model::{RepoKind, Repository};
+use stowage_core::{CoreError, Result};
+use stowage_docker::errors::{ErrorCode, RegistryError};
+use stowage_docker::http::{API_VERSION, error_response};
+use stowage_docker::route::{Route, parse};
+use stowage_docker::settings::{bool_at, connector_port, docker_block};
+
+/// `docker-group`.
+pub struct DockerGroupRecipe;
+
+fn members_of(attributes: &Value) -> Vec<String> {
+    attributes
+        .pointer("/group/memberNames")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn writable_of(attributes: &Value) -> Option<String> {
+    attributes
+        .pointer("/group/writableMember")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// An empty request body, for asking a member with a `GET`.
+fn no_body(req: &HttpRequest) -> Result<web::Payload> {
+    let mut none = actix_web::dev::Payload::None;
+    web::Payload::from_request(req, &mut none)
+        .into_inner()
+        .map_err(|e| CoreError::Internal(format!("an empty body: {e}")))
+}
+
+#[async_trait::async_trait(?Send)]
+impl Recipe for DockerGroupRecipe {
+    fn format(&self) -> &'static str {
+        "docker"
+    }
+
+    fn kind(&self) -> RepoKind {
+        RepoKind::Group
+    }
+
+    fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
+        let (name, online, blob_store) = parse_common(body)?;
+        if name.as_str().chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(CoreError::invalid(
+                "name",
+                "must be lowercase for docker repositories",
+            ));
+        }
+        let members: Vec<String> = match body.pointer("/group/memberNames") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|m| {
+                    m.as_str().map(str::to_owned).ok_or_else(|| {
+                        CoreError::invalid(
+                            "group.memberNames",
+                            "must be a list of repository names",
+                        )
+                    })
+                })
+                .collect::<Result<_>>()?,
+            _ => {
+                return Err(CoreError::invalid(
+                    "group.memberNames",
+                    "is required (a list of repository names)",
+                ));
+            }
+        };
+        if members.is_empty() {
+            return Err(CoreError::invalid(
+                "group.memberNames",
+                "must name at least one repository",
+            ));
+        }
+        let mut seen = HashSet::new();
+        if let Some(dup) = members.iter().find(|m| !seen.insert(m.as_str())) {
+            return Err(CoreError::invalid(
+                "group.memberNames",
+                format!("names '{dup}' twice"),
+            ));
+        }
+        let writable = body
+            .pointer("/group/writableMember")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty());
+        if let Some(w) = writable
+            && !members.iter().any(|m| m == w)
+        {
+            return Err(CoreError::invalid(
+                "group.writableMember",
+                format!("'{w}' is not one of the group's members"),
+            ));
+        }
+        Ok(RepositorySpec {
+            name,
+            online,
+            attributes: json!({
+                "storage": {
+                    "blobStoreName": blob_store,
+                    "strictContentTypeValidation": bool_at(body, "/storage/strictContentTypeValidation", "storage.strictContentTypeValidation", Some(true))?,
+                },
+                "group": {"memberNames": members, "writableMember": writable},
+                "docker": docker_block(body)?,
+            }),
+            blob_store,
+        })
+    }
+
+    async fn check(&self, services: &Services, name: &str, spec: &RepositorySpec) -> Result<()> {
+        let catalogue = &services.catalogue;
+        for m in members_of(&spec.attributes) {
+            if m == name {
+                return Err(CoreError::invalid(
+                    "group.memberNames",
+                    "a group cannot contain itself",
+                ));
+            }
+            let Some(repo) = catalogue.find_repository(&m).await? else {
+                return Err(CoreError::invalid(
+                    "group.memberNames",
+                    format!("repository '{m}' does not exist"),
+                ));
+            };
+            if repo.format != "docker" {
+                return Err(CoreError::invalid(
+                    "group.memberNames",
+                    format!(
+                        "'{m}' is a {} repository; a docker group holds docker repositories",
+                        repo.format
+                    ),
+                ));
+            }
+            // A member group that reaches this one, however deep, would make a cycle.
+            let mut todo = vec![repo];
+            let mut visited = HashSet::new();
+            while let Some(r) = todo.pop() {
+                if !visited.insert(r.name.clone()) || r.kind != RepoKind::Group {
+                    continue;
+                }
+                for inner in members_of(&r.attributes) {
+                    if inner == name {
+                        return Err(CoreError::invalid(
+                            "group.memberNames",
+                            format!(
+                                "'{m}' contains '{name}' (through '{}'), which would make a cycle",
+                                r.name
+                            ),
+                        ));
+                    }
+                    if let Some(next) = catalogue.find_repository(&inner).await? {
+                        todo.push(next);
+                    }
+                }
+            }
+        }
+        if let Some(w) = writable_of(&spec.attributes) {
+            let repo = catalogue.find_repository(&w).await?;
+            if repo.as_ref().is_none_or(|r| r.kind != RepoKind::Hosted) {
+                return Err(CoreError::invalid(
+                    "group.writableMember",
+                    format!("'{w}' must be a docker hosted repository"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn connector_port(&self, attributes: &Value) -> Option<u16> {
+        connector_port(attributes)
+    }
+
+    async fn handle(
+        &self,
+        mut ctx: ContentContext,
+        req: HttpRequest,
+        body: web::Payload,
+    ) -> Result<HttpResponse> {
+        if ctx.mount.starts_with("/repository/") && !ctx.mount.ends_with("/v2") {
+            let Some(rest) = ctx.path.strip_prefix("v2/") else {
+                return Ok(error_response(&RegistryError::new(
+                    ErrorCode::NameUnknown,
+                    format!("docker content is at {}/v2/<image>/…", ctx.mount),
+                )));
+            };
+            ctx.path = rest.to_owned();
+            ctx.mount.push_str("/v2");
+        }
+        let route = match parse(&ctx.path) {
+            Ok(r) => r,
+            Err(e) => return Ok(error_response(&e)),
+        };
+        let router = ctx.services.member_router()?;
+        let method = req.method().clone();
+        let reading = matches!(method, Method::GET | Method::HEAD)
+            && matches!(
+                route,
+                Route::Manifest(..) | Route::Blob(..) | Route::Tags(..) | Route::Referrers(..)
+            );
+        if !reading {
+            // Pushes and deletes go to the writable member.
+            let Some(w) = writable_of(&ctx.repository.attributes) else {
+                return Ok(error_response(&RegistryError::new(
+                    ErrorCode::Denied,
+                    format!(
+                        "group '{}' has no writable member; push to a hosted repository, or set group.writableMember",
+                        ctx.repository.name
+                    ),
+                )));
+            };
+            let member = ctx.services.catalogue.repository(&w).await?;
+            return router.serve(member, &ctx, &req, body).await;
+        }
+        let members = self.members(&ctx).await?;
+        if let Route::Tags(image) = &route {
+            return self.merged_tags(&ctx, &req, &members, image.as_str()).await;
+        }
+        let mut last = None;
+        for member in members {
+            let resp = router.serve(member, &ctx, &req, no_body(&req)?).await?;
+            if resp.status() != StatusCode::NOT_FOUND {
+                return Ok(resp);
+            }
+            last = Some(resp);
+        }
+        Ok(last.unwrap_or_else(|| {
+            error_response(&RegistryError::new(
+                ErrorCode::NameUnknown,
+                format!("group '{}' has no members", ctx.repository.name),
+            ))
+        }))
+    }
+}
+
+impl DockerGroupRecipe {
+    /// The group's members that exist, in order.
+    async fn members(&self, ctx: &ContentContext) -> Result<Vec<Repository>> {
+        let mut out = Vec::new();
+        for name in members_of(&ctx.repository.attributes) {
+            if let Some(r) = ctx.services.catalogue.find_repository(&name).await? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every member's tags of `image`, merged and sorted (`n` and `last` apply to the result).
+    async fn merged_tags(
+        &self,
+        ctx: &ContentContext,
+        req: &HttpRequest,
+        members: &[Repository],
+        image: &str,
+    ) -> Result<HttpResponse> {
+        let router = ctx.services.member_router()?;
+        let mut tags = BTreeSet::new();
+        let mut found = false;
+        for member in members {
+            let resp = router
+                .serve(member.clone(), ctx, req, no_body(req)?)
+                .await?;
+            if !resp.status().is_success() {
+                continue;
+            }
+            let bytes = resp.into_body().try_into_bytes().unwrap_or_default();
+            if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+                found = true;
+                tags.extend(
+                    v["tags"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned),
+                );
+            }
+        }
+        if !found {
+            return Ok(error_response(&RegistryError::new(
+                ErrorCode::NameUnknown,
+                format!("no image {image} in group '{}'", ctx.repository.name),
+            )));
+        }
+        Ok(HttpResponse::Ok()
+            .insert_header(API_VERSION)
+            .json(json!({"name": image, "tags": tags.into_iter().collect::<Vec<_>>()})))
+    }
+}

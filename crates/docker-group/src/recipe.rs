@@ -7,10 +7,11 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashSet};
 use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services, parse_common};
-use stowage_core::model::{RepoKind, Repository};
+use stowage_core::model::{NewAsset, RepoKind, Repository};
 use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, error_response};
+use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
 use stowage_docker::route::{Route, parse};
 use stowage_docker::settings::{bool_at, connector_port, docker_block};
 
@@ -225,21 +226,38 @@ impl Recipe for DockerGroupRecipe {
                 )));
             };
             let member = ctx.services.catalogue.repository(&w).await?;
+            if let (Route::Manifest(..), &Method::PUT) = (&route, &method) {
+                // docker skipped uploading the layers another member already has (its HEAD
+                // through the group found them): give the writable member those blobs first.
+                let bytes = read_body(body).await?;
+                self.link_blobs(&ctx, &member, &req, &bytes).await?;
+                let mut replay = actix_web::dev::Payload::from(bytes);
+                let body = web::Payload::from_request(&req, &mut replay)
+                    .into_inner()
+                    .map_err(|e| CoreError::Internal(format!("the manifest body: {e}")))?;
+                return router.serve(member, &ctx, &req, body).await;
+            }
             return router.serve(member, &ctx, &req, body).await;
         }
         let members = self.members(&ctx).await?;
         if let Route::Tags(image) = &route {
             return self.merged_tags(&ctx, &req, &members, image.as_str()).await;
         }
+        // A member that fails (a proxy whose upstream is down) does not hide the members after
+        // it; its answer is given only when no member has the content.
         let mut last = None;
+        let mut failed = None;
         for member in members {
             let resp = router.serve(member, &ctx, &req, no_body(&req)?).await?;
-            if resp.status() != StatusCode::NOT_FOUND {
+            if resp.status().is_server_error() || resp.status() == StatusCode::TOO_MANY_REQUESTS {
+                failed.get_or_insert(resp);
+            } else if resp.status() != StatusCode::NOT_FOUND {
                 return Ok(resp);
+            } else {
+                last = Some(resp);
             }
-            last = Some(resp);
         }
-        Ok(last.unwrap_or_else(|| {
+        Ok(failed.or(last).unwrap_or_else(|| {
             error_response(&RegistryError::new(
                 ErrorCode::NameUnknown,
                 format!("group '{}' has no members", ctx.repository.name),
@@ -248,7 +266,81 @@ impl Recipe for DockerGroupRecipe {
     }
 }
 
+/// A manifest body, at most the manifest size limit.
+async fn read_body(mut body: web::Payload) -> Result<bytes::Bytes> {
+    use futures_util::StreamExt;
+    let mut out = bytes::BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| CoreError::Interrupted(e.to_string()))?;
+        if out.len() + chunk.len() > DEFAULT_MAX_MANIFEST_BYTES {
+            return Err(CoreError::invalid(
+                "manifest",
+                "is larger than the 4 MiB limit",
+            ));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
+}
+
 impl DockerGroupRecipe {
+    /// Records in `writable` every blob the manifest references that another member has and
+    /// `writable` has not: the same bytes when both use one blob store, else a copy.
+    async fn link_blobs(
+        &self,
+        ctx: &ContentContext,
+        writable: &Repository,
+        req: &HttpRequest,
+        bytes: &bytes::Bytes,
+    ) -> Result<()> {
+        let content_type = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        // A body the member will refuse anyway: let it say why.
+        let Ok(manifest) = Manifest::parse(content_type, bytes, DEFAULT_MAX_MANIFEST_BYTES) else {
+            return Ok(());
+        };
+        let catalogue = &ctx.services.catalogue;
+        let others: Vec<Repository> = self
+            .members(ctx)
+            .await?
+            .into_iter()
+            .filter(|m| m.id != writable.id)
+            .collect();
+        for digest in &manifest.blobs {
+            let path = format!("v2/-/blobs/{digest}");
+            if catalogue.find_asset(&writable.id, &path).await?.is_some() {
+                continue;
+            }
+            for other in &others {
+                let Some(found) = catalogue.find_asset(&other.id, &path).await? else {
+                    continue;
+                };
+                let blob = if found.blob.blob_store == writable.blob_store {
+                    found.blob.clone()
+                } else {
+                    let from = ctx.services.blob_store(&found.blob.blob_store).await?;
+                    let to = ctx.services.blob_store(&writable.blob_store).await?;
+                    let read = from.read(&found.blob.sha256, None).await?;
+                    to.ingest(read.stream, Some(&found.blob.sha256)).await?
+                };
+                let new = NewAsset {
+                    path: path.clone(),
+                    blob,
+                    content_type: "application/octet-stream".into(),
+                    component: None,
+                    uploader: ctx.principal.as_ref().map(|p| p.user_id.clone()),
+                    uploader_ip: ctx.client_ip.clone(),
+                };
+                catalogue.put_asset(writable, &new, true).await?;
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// The group's members that exist, in order.
     async fn members(&self, ctx: &ContentContext) -> Result<Vec<Repository>> {
         let mut out = Vec::new();

@@ -110,7 +110,11 @@ impl Recipe for RawHostedRecipe {
     }
 }
 
-async fn get(ctx: &ContentContext, req: &HttpRequest, path: &RawPath) -> Result<HttpResponse> {
+pub(crate) async fn get(
+    ctx: &ContentContext,
+    req: &HttpRequest,
+    path: &RawPath,
+) -> Result<HttpResponse> {
     let catalogue = &ctx.services.catalogue;
     let asset = catalogue
         .find_asset(&ctx.repository.id, path.as_str())
@@ -180,6 +184,23 @@ where
         }
         ctx.require(Action::Edit)?;
     }
+    store(ctx, path, body, policy == WritePolicy::Allow).await
+}
+
+/// Streams `body` into the repository's blob store and records it as the asset (and
+/// component) at `path`; `overwrite` replaces an existing asset.
+pub(crate) async fn store<S, E>(
+    ctx: &ContentContext,
+    path: &RawPath,
+    body: S,
+    overwrite: bool,
+) -> Result<()>
+where
+    S: futures_util::Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let repo = &ctx.repository;
+    let catalogue = &ctx.services.catalogue;
     let store = ctx.services.blob_store(&repo.blob_store).await?;
     let blob = store.ingest(body, None).await?;
     let size = blob.size;
@@ -194,9 +215,7 @@ where
         uploader: ctx.principal.as_ref().map(|p| p.user_id.clone()),
         uploader_ip: ctx.client_ip.clone(),
     };
-    catalogue
-        .put_asset(repo, &new, policy == WritePolicy::Allow)
-        .await?;
+    catalogue.put_asset(repo, &new, overwrite).await?;
     tracing::info!(repo = %repo.name, path = %path.as_str(), size_bytes = size, "stored raw asset");
     Ok(())
 }

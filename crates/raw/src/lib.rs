@@ -4,16 +4,24 @@
 //! `Last-Modified`), `DELETE` removes it. Each file is a component (group = its directory,
 //! name = its path) with one asset.
 
+mod group;
 mod hosted;
 mod path;
+mod proxy;
 
+pub use group::RawGroupRecipe;
 pub use hosted::RawHostedRecipe;
 pub use path::RawPath;
+pub use proxy::RawProxyRecipe;
 
 use std::sync::Arc;
 use stowage_core::format::Recipe;
 
 /// The recipes this crate provides, for the server's registry.
 pub fn recipes() -> Vec<Arc<dyn Recipe>> {
-    vec![Arc::new(RawHostedRecipe)]
+    vec![
+        Arc::new(RawHostedRecipe),
+        Arc::new(RawProxyRecipe::default()),
+        Arc::new(RawGroupRecipe),
+    ]
 }

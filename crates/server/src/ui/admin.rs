@@ -236,6 +236,58 @@ const DOCKER_GROUP: &[FieldSpec] = &[
     ),
 ];
 
+const RAW_PROXY: &[FieldSpec] = &[
+    f(
+        "proxy.remoteUrl",
+        "Remote storage",
+        Input::Text,
+        "The base URL files are fetched from: <remote>/<path>.",
+    ),
+    f(
+        "proxy.contentMaxAge",
+        "Maximum component age (minutes)",
+        Input::Number,
+        "How long a fetched file is served before it is fetched again; -1: forever.",
+    ),
+    f(
+        "negativeCache.enabled",
+        "Negative cache",
+        Input::Check,
+        "Remember what the remote does not have.",
+    ),
+    f(
+        "negativeCache.timeToLive",
+        "Negative cache time to live (minutes)",
+        Input::Number,
+        "How long a 404 from the remote is remembered.",
+    ),
+    f(
+        "httpClient.authentication.username",
+        "Remote username",
+        Input::Text,
+        "Only if the remote needs credentials.",
+    ),
+    f(
+        "httpClient.authentication.password",
+        "Remote password",
+        Input::Password,
+        "Stored, never shown; leave empty when editing to keep the stored one.",
+    ),
+    f(
+        "raw.contentDisposition",
+        "Content disposition",
+        Input::Select(&["ATTACHMENT", "INLINE"]),
+        "ATTACHMENT: browsers download files. INLINE: browsers show them.",
+    ),
+];
+
+const RAW_GROUP: &[FieldSpec] = &[f(
+    "group.memberNames",
+    "Members",
+    Input::List,
+    "Raw repositories, comma-separated, in the order they are asked; the first that has the file serves it.",
+)];
+
 const RAW_HOSTED: &[FieldSpec] = &[
     f(
         "raw.contentDisposition",
@@ -280,6 +332,8 @@ fn specific_fields(id: &str) -> &'static [FieldSpec] {
         "docker-proxy" => DOCKER_PROXY,
         "docker-group" => DOCKER_GROUP,
         "raw-hosted" => RAW_HOSTED,
+        "raw-proxy" => RAW_PROXY,
+        "raw-group" => RAW_GROUP,
         _ => &[],
     }
 }
@@ -421,6 +475,11 @@ fn defaults(id: &str) -> Value {
     }
     if id == "docker-group" {
         v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true});
+    }
+    if id == "raw-proxy" {
+        v["proxy"] = json!({"contentMaxAge": 1440});
+        v["negativeCache"] = json!({"enabled": true, "timeToLive": 1440});
+        v["raw"] = json!({"contentDisposition": "ATTACHMENT"});
     }
     if id == "raw-hosted" {
         v["raw"] = json!({"contentDisposition": "ATTACHMENT"});

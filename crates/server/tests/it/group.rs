@@ -153,6 +153,69 @@ async fn group_serves_members_and_takes_pushes(app: TestApp) {
         "{names:?}"
     );
 
+    // An image whose layers only ga has: docker finds them through the group and does not
+    // upload them again, and the group gives them to gb before the manifest.
+    let other_work = work.path().join("other");
+    std::fs::create_dir_all(&other_work).unwrap();
+    let (other_local, other_id, other_unique) = import_image(&other_work).await;
+    let in_ga = format!("{main}/ga/delta-{other_unique}:1");
+    ok(
+        &run(
+            config.clone(),
+            vec!["tag".into(), other_local.clone(), in_ga.clone()],
+            None,
+        )
+        .await,
+        "tag",
+    );
+    ok(
+        &run(config.clone(), vec!["push".into(), in_ga.clone()], None).await,
+        "push to ga",
+    );
+    let through = format!("{group}/epsilon-{other_unique}:1");
+    ok(
+        &run(
+            config.clone(),
+            vec!["tag".into(), other_local.clone(), through.clone()],
+            None,
+        )
+        .await,
+        "tag",
+    );
+    let pushed_out = ok(
+        &run(config.clone(), vec!["push".into(), through.clone()], None).await,
+        "push through the group",
+    );
+    assert!(
+        pushed_out.contains("exists"),
+        "layers found in a member are not uploaded again: {pushed_out}"
+    );
+    for i in [&in_ga, &through, &other_local] {
+        let _ = run(config.clone(), vec!["rmi".into(), i.clone()], None).await;
+    }
+    let in_gb = format!("{main}/gb/epsilon-{other_unique}:1");
+    ok(
+        &run(config.clone(), vec!["pull".into(), in_gb.clone()], None).await,
+        "pull from gb directly",
+    );
+    let id = ok(
+        &run(
+            config.clone(),
+            vec![
+                "image".into(),
+                "inspect".into(),
+                "-f".into(),
+                "{{.Id}}".into(),
+                in_gb.clone(),
+            ],
+            None,
+        )
+        .await,
+        "inspect",
+    );
+    assert_eq!(id, other_id, "gb holds the whole image");
+    let _ = run(config.clone(), vec!["rmi".into(), in_gb], None).await;
+
     // What a group refuses, naming the field.
     let r = app
         .post_json(

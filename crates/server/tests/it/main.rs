@@ -12,6 +12,7 @@ mod nexus_client;
 mod peers;
 mod proxy;
 mod raw;
+mod raw_proxy;
 mod repositories;
 mod restart;
 mod security;

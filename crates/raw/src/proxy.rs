@@ -1,0 +1,259 @@
+//! Raw proxy repositories: files fetched from a remote HTTP base URL (`proxy.remoteUrl` +
+//! path), kept and served for `proxy.contentMaxAge` minutes (-1: for good), a 404 remembered
+//! for `negativeCache.timeToLive`; when the remote cannot be reached, what is cached is served.
+
+use crate::RawPath;
+use crate::hosted::{get, store};
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::TryStreamExt;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use stowage_core::format::{
+    ContentContext, Recipe, RepositorySpec, SECRET_PLACEHOLDER, parse_common,
+};
+use stowage_core::model::RepoKind;
+use stowage_core::{CoreError, Result, now_millis};
+
+/// `raw-proxy`.
+#[derive(Default)]
+pub struct RawProxyRecipe {
+    /// Paths the remote did not have, by repository id and path, until when.
+    missing: Mutex<HashMap<(String, String), Instant>>,
+    http: std::sync::OnceLock<reqwest::Client>,
+}
+
+fn minutes(v: &Value, ptr: &str, field: &str, default: i64) -> Result<i64> {
+    match v.pointer(ptr) {
+        None | Some(Value::Null) => Ok(default),
+        Some(m) => m
+            .as_i64()
+            .filter(|m| *m >= -1)
+            .ok_or_else(|| CoreError::invalid(field, "must be a number of minutes (-1: forever)")),
+    }
+}
+
+impl RawProxyRecipe {
+    fn client(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            reqwest::Client::builder()
+                .user_agent(format!("Stowage/{}", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(Duration::from_secs(20))
+                .read_timeout(Duration::from_secs(60))
+                .build()
+                .unwrap_or_default()
+        })
+    }
+
+    fn known_missing(&self, key: &(String, String)) -> bool {
+        let mut map = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(key) {
+            Some(until) if *until > Instant::now() => true,
+            Some(_) => {
+                map.remove(key);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn remember_missing(&self, key: (String, String), attributes: &Value) {
+        if attributes.pointer("/negativeCache/enabled") == Some(&Value::Bool(false)) {
+            return;
+        }
+        let ttl = attributes
+            .pointer("/negativeCache/timeToLive")
+            .and_then(Value::as_i64)
+            .unwrap_or(1440);
+        if ttl == 0 {
+            return;
+        }
+        let until = Instant::now()
+            + if ttl < 0 {
+                Duration::from_secs(365 * 86400)
+            } else {
+                Duration::from_secs(ttl as u64 * 60)
+            };
+        let mut map = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            let now = Instant::now();
+            map.retain(|_, u| *u > now);
+        }
+        map.insert(key, until);
+    }
+
+    async fn fetch(
+        &self,
+        ctx: &ContentContext,
+        req: &HttpRequest,
+        path: &RawPath,
+    ) -> Result<HttpResponse> {
+        let attrs = &ctx.repository.attributes;
+        let catalogue = &ctx.services.catalogue;
+        let cached = catalogue
+            .find_asset(&ctx.repository.id, path.as_str())
+            .await?;
+        let max_age = attrs
+            .pointer("/proxy/contentMaxAge")
+            .and_then(Value::as_i64)
+            .unwrap_or(1440);
+        if let Some(a) = &cached {
+            let age_ms = now_millis() - a.last_modified;
+            if max_age < 0 || age_ms < max_age * 60_000 {
+                return get(ctx, req, path).await;
+            }
+        }
+        let key = (ctx.repository.id.clone(), path.as_str().to_owned());
+        if cached.is_none() && self.known_missing(&key) {
+            return Err(CoreError::NotFound(format!(
+                "'{}' (not found upstream)",
+                path.as_str()
+            )));
+        }
+        let base = attrs
+            .pointer("/proxy/remoteUrl")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let url = format!("{}/{}", base.trim_end_matches('/'), path.as_str());
+        let mut request = self.client().get(&url);
+        if let Some(a) = attrs.pointer("/httpClient/authentication")
+            && a["type"] == "username"
+        {
+            request =
+                request.basic_auth(a["username"].as_str().unwrap_or(""), a["password"].as_str());
+        }
+        let outcome = if attrs.pointer("/httpClient/blocked") == Some(&Value::Bool(true)) {
+            Err("the remote is blocked (httpClient.blocked)".to_owned())
+        } else {
+            request.send().await.map_err(|e| e.to_string())
+        };
+        match outcome {
+            Ok(resp) if resp.status().is_success() => {
+                let body = resp.bytes_stream().map_err(std::io::Error::other);
+                store(ctx, path, Box::pin(body), true).await?;
+                tracing::info!(repo = %ctx.repository.name, path = %path.as_str(), "cached a file from the remote");
+                get(ctx, req, path).await
+            }
+            Ok(resp) if resp.status() == reqwest::StatusCode::NOT_FOUND => {
+                self.remember_missing(key, attrs);
+                Err(CoreError::NotFound(format!(
+                    "'{}' (not found upstream)",
+                    path.as_str()
+                )))
+            }
+            other => {
+                let why = match other {
+                    Ok(resp) => format!("HTTP {}", resp.status()),
+                    Err(e) => e,
+                };
+                if cached.is_some() {
+                    tracing::warn!(repo = %ctx.repository.name, path = %path.as_str(), error = %why, "remote unavailable; serving the cached file");
+                    return get(ctx, req, path).await;
+                }
+                Ok(HttpResponse::BadGateway()
+                    .content_type("text/plain; charset=utf-8")
+                    .body(format!(
+                        "the remote of '{}' did not deliver '{}': {why}\n",
+                        ctx.repository.name,
+                        path.as_str()
+                    )))
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl Recipe for RawProxyRecipe {
+    fn format(&self) -> &'static str {
+        "raw"
+    }
+
+    fn kind(&self) -> RepoKind {
+        RepoKind::Proxy
+    }
+
+    fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
+        let (name, online, blob_store) = parse_common(body)?;
+        let remote = body
+            .pointer("/proxy/remoteUrl")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| CoreError::invalid("proxy.remoteUrl", "is required"))?;
+        let parsed = reqwest::Url::parse(remote)
+            .map_err(|e| CoreError::invalid("proxy.remoteUrl", format!("is not a URL ({e})")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(CoreError::invalid(
+                "proxy.remoteUrl",
+                "must be an http:// or https:// URL",
+            ));
+        }
+        let authentication = match body.pointer("/httpClient/authentication") {
+            Some(a)
+                if a.get("username")
+                    .and_then(Value::as_str)
+                    .is_some_and(|u| !u.is_empty()) =>
+            {
+                json!({
+                    "type": "username",
+                    "username": a["username"],
+                    "password": a.get("password").and_then(Value::as_str).unwrap_or(""),
+                })
+            }
+            _ => Value::Null,
+        };
+        Ok(RepositorySpec {
+            name,
+            online,
+            attributes: json!({
+                "storage": {"blobStoreName": blob_store, "strictContentTypeValidation": true},
+                "proxy": {
+                    "remoteUrl": remote.trim_end_matches('/'),
+                    "contentMaxAge": minutes(body, "/proxy/contentMaxAge", "proxy.contentMaxAge", 1440)?,
+                    "metadataMaxAge": minutes(body, "/proxy/metadataMaxAge", "proxy.metadataMaxAge", 1440)?,
+                },
+                "negativeCache": {
+                    "enabled": body.pointer("/negativeCache/enabled").and_then(Value::as_bool).unwrap_or(true),
+                    "timeToLive": minutes(body, "/negativeCache/timeToLive", "negativeCache.timeToLive", 1440)?,
+                },
+                "httpClient": {
+                    "blocked": body.pointer("/httpClient/blocked").and_then(Value::as_bool).unwrap_or(false),
+                    "autoBlock": body.pointer("/httpClient/autoBlock").and_then(Value::as_bool).unwrap_or(true),
+                    "authentication": authentication,
+                },
+                "raw": {"contentDisposition": body.pointer("/raw/contentDisposition").and_then(Value::as_str).unwrap_or("ATTACHMENT")},
+            }),
+            blob_store,
+        })
+    }
+
+    fn public_attributes(&self, attributes: &Value) -> Value {
+        let mut shown = attributes.clone();
+        if let Some(v) = shown.pointer_mut("/httpClient/authentication/password")
+            && v.is_string()
+        {
+            *v = json!(SECRET_PLACEHOLDER);
+        }
+        shown
+    }
+
+    async fn handle(
+        &self,
+        ctx: ContentContext,
+        req: HttpRequest,
+        _body: web::Payload,
+    ) -> Result<HttpResponse> {
+        let path = RawPath::parse(&ctx.path)?;
+        match *req.method() {
+            Method::GET | Method::HEAD => self.fetch(&ctx, &req, &path).await,
+            _ => Ok(HttpResponse::MethodNotAllowed()
+                .insert_header((actix_web::http::header::ALLOW, "GET, HEAD"))
+                .body(format!(
+                    "'{}' is a proxy repository: it only serves downloads\n",
+                    ctx.repository.name
+                ))),
+        }
+    }
+}

@@ -62,6 +62,7 @@ command -v skopeo >/dev/null 2>&1 || apt_missing+=(skopeo)
 command -v dockerd >/dev/null 2>&1 || apt_missing+=(docker.io)
 # Docker proxy tests use Debian's docker-registry (CNCF distribution) as the upstream.
 command -v docker-registry >/dev/null 2>&1 || apt_missing+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || apt_missing+=(apache2-utils)
 # The admin UI tests drive Debian's Chromium through chromedriver.
 command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || apt_missing+=(chromium-driver)

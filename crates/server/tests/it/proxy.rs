@@ -26,13 +26,21 @@ impl Drop for Upstream {
     }
 }
 
-fn start_upstream(dir: &Path, log: &Path) -> Upstream {
+fn start_upstream(dir: &Path, log: &Path, htpasswd: Option<&Path>) -> Upstream {
     let port = free_port();
     let config = dir.join("config.yml");
+    let auth = htpasswd
+        .map(|f| {
+            format!(
+                "auth:\n  htpasswd:\n    realm: upstream\n    path: {}\n",
+                f.display()
+            )
+        })
+        .unwrap_or_default();
     std::fs::write(
         &config,
         format!(
-            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
             dir.join("data").display()
         ),
     )
@@ -61,7 +69,7 @@ async fn pull_through_cache(app: TestApp) {
     let access_log = work.path().join("upstream.log");
     let upstream_dir = work.path().join("upstream");
     std::fs::create_dir_all(&upstream_dir).unwrap();
-    let upstream = start_upstream(&upstream_dir, &access_log);
+    let upstream = start_upstream(&upstream_dir, &access_log, None);
     let up = format!("127.0.0.1:{}", upstream.port);
 
     // An image in the upstream, pushed with the docker CLI.
@@ -88,8 +96,8 @@ async fn pull_through_cache(app: TestApp) {
         "push upstream",
     );
 
-    // A 20 MiB blob in the upstream for the concurrency check.
-    let big: Vec<u8> = (0..20 * 1024 * 1024u32)
+    // A 200 MB blob in the upstream for the concurrency check.
+    let big: Vec<u8> = (0..200_000_000u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     let big_digest = format!("sha256:{}", sha256_hex(&big));
@@ -170,6 +178,8 @@ async fn pull_through_cache(app: TestApp) {
     let pulls = (0..20).map(|_| {
         let (http, url) = (http.clone(), blob_url.clone());
         tokio::spawn(async move {
+            use futures_util::StreamExt;
+            use sha2::Digest as _;
             let r = http
                 .get(&url)
                 .basic_auth("admin", Some(ADMIN_PASSWORD))
@@ -177,7 +187,12 @@ async fn pull_through_cache(app: TestApp) {
                 .await
                 .unwrap();
             assert_eq!(r.status(), 200);
-            sha256_hex(&r.bytes().await.unwrap())
+            let mut hasher = sha2::Sha256::new();
+            let mut body = r.bytes_stream();
+            while let Some(chunk) = body.next().await {
+                hasher.update(chunk.unwrap());
+            }
+            hex::encode(hasher.finalize())
         })
     });
     for pull in futures_util::future::join_all(pulls).await {
@@ -215,6 +230,172 @@ async fn pull_through_cache(app: TestApp) {
         r.json::<Value>().await.unwrap()["errors"][0]["code"],
         "MANIFEST_UNKNOWN"
     );
+
+    // A group on its own port with members [hosted, proxy] serves images of both.
+    let r = app
+        .post_json(
+            "/service/rest/v1/repositories/docker/hosted",
+            &crate::helpers::docker_body("own", None),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let main = app.address.trim_start_matches("http://").to_owned();
+    ok(
+        &login(&config, &main, "admin", ADMIN_PASSWORD).await,
+        "docker login (main)",
+    );
+    let own = format!("{main}/own/own-{unique}:1");
+    ok(
+        &run(
+            config.clone(),
+            vec!["tag".into(), proxied.clone(), own.clone()],
+            None,
+        )
+        .await,
+        "tag",
+    );
+    ok(
+        &run(config.clone(), vec!["push".into(), own.clone()], None).await,
+        "push to the hosted member",
+    );
+    let group_port = free_port();
+    let r = app
+        .post_json(
+            "/service/rest/v1/repositories/docker/group",
+            &json!({"name": "everything", "online": true,
+                    "storage": {"blobStoreName": "default", "strictContentTypeValidation": true},
+                    "group": {"memberNames": ["own", "hub"]},
+                    "docker": {"v1Enabled": false, "forceBasicAuth": true, "httpPort": group_port}}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let group = format!("127.0.0.1:{group_port}");
+    ok(
+        &login(&config, &group, "admin", ADMIN_PASSWORD).await,
+        "docker login (group)",
+    );
+    for image in [
+        format!("{group}/own-{unique}:1"),
+        format!("{group}/{name}:1"),
+    ] {
+        ok(
+            &run(config.clone(), vec!["pull".into(), image.clone()], None).await,
+            "pull through the group",
+        );
+        let id = ok(
+            &run(
+                config.clone(),
+                vec![
+                    "image".into(),
+                    "inspect".into(),
+                    "-f".into(),
+                    "{{.Id}}".into(),
+                    image.clone(),
+                ],
+                None,
+            )
+            .await,
+            "inspect",
+        );
+        assert_eq!(id, local_id);
+        let _ = run(config.clone(), vec!["rmi".into(), image], None).await;
+    }
+    let _ = run(config.clone(), vec!["rmi".into(), own], None).await;
+
+    // An upstream behind htpasswd Basic auth, proxied with its credentials.
+    let secured_dir = work.path().join("secured");
+    std::fs::create_dir_all(&secured_dir).unwrap();
+    let secret = format!("robot-{unique}");
+    let line = Command::new("htpasswd")
+        .args(["-Bbn", "robot", &secret])
+        .output()
+        .expect("htpasswd runs (scripts/test.sh installs apache2-utils)");
+    assert!(line.status.success());
+    let htpasswd = secured_dir.join("htpasswd");
+    std::fs::write(&htpasswd, &line.stdout).unwrap();
+    let secured = start_upstream(&secured_dir, &secured_dir.join("log"), Some(&htpasswd));
+    let secured_addr = format!("127.0.0.1:{}", secured.port);
+    ok(
+        &login(&config, &secured_addr, "robot", &secret).await,
+        "docker login (secured upstream)",
+    );
+    let secured_image = format!("{secured_addr}/{name}:1");
+    ok(
+        &run(
+            config.clone(),
+            vec!["tag".into(), proxied.clone(), secured_image.clone()],
+            None,
+        )
+        .await,
+        "tag",
+    );
+    ok(
+        &run(
+            config.clone(),
+            vec!["push".into(), secured_image.clone()],
+            None,
+        )
+        .await,
+        "push to the secured upstream",
+    );
+    let _ = run(config.clone(), vec!["rmi".into(), secured_image], None).await;
+    for (repo, password, works) in [
+        ("authed", secret.as_str(), true),
+        ("wrong-secret", "not-it", false),
+    ] {
+        let port = free_port();
+        let mut body = body.clone();
+        body["name"] = json!(repo);
+        body["proxy"]["remoteUrl"] = json!(format!("http://{secured_addr}"));
+        body["docker"]["httpPort"] = json!(port);
+        body["httpClient"]["authentication"] =
+            json!({"type": "username", "username": "robot", "password": password});
+        let r = app
+            .post_json("/service/rest/v1/repositories/docker/proxy", &body)
+            .await;
+        assert_eq!(r.status(), 201);
+        let r = http
+            .get(format!("http://127.0.0.1:{port}/v2/{name}/manifests/1"))
+            .header(
+                "accept",
+                "application/vnd.docker.distribution.manifest.v2+json",
+            )
+            .basic_auth("admin", Some(ADMIN_PASSWORD))
+            .send()
+            .await
+            .unwrap();
+        if works {
+            assert_eq!(
+                r.status(),
+                200,
+                "through a proxy with the upstream's credentials"
+            );
+            let through = format!("127.0.0.1:{port}/{name}:1");
+            ok(
+                &login(
+                    &config,
+                    &format!("127.0.0.1:{port}"),
+                    "admin",
+                    ADMIN_PASSWORD,
+                )
+                .await,
+                "docker login",
+            );
+            ok(
+                &run(config.clone(), vec!["pull".into(), through.clone()], None).await,
+                "pull through the authenticated proxy",
+            );
+            let _ = run(config.clone(), vec!["rmi".into(), through], None).await;
+        } else {
+            assert_eq!(r.status(), 503, "the upstream refused our credentials");
+            let text = r.text().await.unwrap();
+            assert!(
+                text.contains("UNAVAILABLE") && !text.contains(password),
+                "{text}"
+            );
+        }
+    }
+    drop(secured);
 
     // The upstream goes away: the cache still serves the image (the stale tag included).
     drop(upstream);

@@ -14,6 +14,10 @@
 #   - for Stowage only (distribution has no UI): the admin UI's tag page of an image with 10,000
 #     tags (server time, first and last page),
 # plus this disk's durable write bandwidth (dd ... conv=fdatasync, before and after) for pushes.
+# Then distribution stays up, holding the 1 GiB blob, and a fresh Stowage gets a docker proxy
+# repository of it: a cold pull of the blob through the proxy (fetched upstream while it is
+# streamed) against direct pulls from distribution just before, and warm pulls (cached, median
+# of 3) against Stowage's hosted pull.
 # Writes the results to docs/benchmarks.md (overwritten) and prints the table.
 #
 # Environment (all optional): STOWAGE_BIN (default target/release/stowage, built if missing;
@@ -70,6 +74,7 @@ fi
 # --- work directory and clean-up -----------------------------------------------------------------
 WORK="$(mktemp -d "${BENCH_WORK_PARENT:-${TMPDIR:-/tmp}}/registry-bench.XXXXXX")"
 server_pid=""
+upstream_pid="" # distribution, left running for the proxy phase
 dockerd_pid=""
 stop_pid() { # pid, seconds to wait before SIGKILL
     local pid="$1" i
@@ -87,10 +92,11 @@ cleanup() {
     local rc=$?
     set +e
     stop_pid "$server_pid" 10
+    stop_pid "$upstream_pid" 10
     stop_pid "$dockerd_pid" 30
     if [[ -n "${BENCH_KEEP_LOGS:-}" ]]; then
         mkdir -p "$BENCH_KEEP_LOGS"
-        for f in stowage/log distribution/log distribution/config.yml docker/log wrk-stowage.txt \
+        for f in stowage/log stowage-proxy/log distribution/log distribution/config.yml docker/log wrk-stowage.txt \
             wrk-distribution.txt push-stowage.log push-distribution.log; do
             [[ -f "$WORK/$f" ]] && cp "$WORK/$f" "$BENCH_KEEP_LOGS/${f//\//-}"
         done
@@ -184,8 +190,11 @@ IMAGE_LAYERS="$(docker image inspect -f '{{len .RootFS.Layers}}' bench5:1)"
 log "image bench5:1 built with $IMAGE_LAYERS layers"
 
 # --- the registries ------------------------------------------------------------------------------
+# Starts Stowage with an empty data directory $WORK/<$1, default stowage> and creates, on a port
+# of its own, the docker hosted repository `bench`, or with $2 (a registry's URL) the docker proxy
+# repository `bench-proxy` of that registry (a failure to create that one returns 1).
 start_stowage() {
-    local dir="$WORK/stowage" addr="" i code
+    local dir="$WORK/${1:-stowage}" remote="${2:-}" addr="" i code kind body
     mkdir -p "$dir"
     STOWAGE_DATA_DIR="$dir/data" STOWAGE_LISTEN=127.0.0.1:0 STOWAGE_ADMIN_PASSWORD="$PW" STOWAGE_LOG=info \
         "$BIN" >"$dir/log" 2>&1 </dev/null &
@@ -199,10 +208,21 @@ start_stowage() {
     [[ -n "$addr" ]] || { cat "$dir/log" >&2; die "stowage did not start"; }
     local port2
     port2="$(free_port)"
+    if [[ -n "$remote" ]]; then
+        kind=proxy
+        body="{\"name\":\"bench-proxy\",\"online\":true,\"storage\":{\"blobStoreName\":\"default\",\"strictContentTypeValidation\":true},\"proxy\":{\"remoteUrl\":\"$remote\",\"contentMaxAge\":1440,\"metadataMaxAge\":1440},\"negativeCache\":{\"enabled\":true,\"timeToLive\":1440},\"httpClient\":{\"blocked\":false,\"autoBlock\":true},\"docker\":{\"v1Enabled\":false,\"forceBasicAuth\":true,\"httpPort\":$port2}}"
+    else
+        kind=hosted
+        body="{\"name\":\"bench\",\"online\":true,\"storage\":{\"blobStoreName\":\"default\",\"strictContentTypeValidation\":true,\"writePolicy\":\"ALLOW\"},\"docker\":{\"v1Enabled\":false,\"forceBasicAuth\":true,\"httpPort\":$port2}}"
+    fi
     code="$(curl -sS -o "$dir/create.out" -w '%{http_code}' -u "admin:$PW" -H 'Content-Type: application/json' \
-        -d "{\"name\":\"bench\",\"online\":true,\"storage\":{\"blobStoreName\":\"default\",\"strictContentTypeValidation\":true,\"writePolicy\":\"ALLOW\"},\"docker\":{\"v1Enabled\":false,\"forceBasicAuth\":true,\"httpPort\":$port2}}" \
-        "http://$addr/service/rest/v1/repositories/docker/hosted")"
-    [[ "$code" == 201 ]] || { cat "$dir/create.out" >&2; die "creating the docker hosted repository: HTTP $code"; }
+        -d "$body" "http://$addr/service/rest/v1/repositories/docker/$kind")" || code=000
+    if [[ "$code" != 201 ]]; then
+        cat "$dir/create.out" >&2
+        [[ "$kind" == proxy ]] || die "creating the docker hosted repository: HTTP $code"
+        log "creating the docker proxy repository: HTTP $code"
+        return 1
+    fi
     REG_HOST="127.0.0.1:$port2"
     BASE="http://$REG_HOST"
     UI_BASE="http://$addr" # the main listener: REST API and admin UI
@@ -570,11 +590,130 @@ bench_registry() { # name
     fi
 
     R[$name.run_rss]="$(hwm_kib "$server_pid")"
-    stop_server
+}
+
+# --- the proxy phase -----------------------------------------------------------------------------
+# distribution (the upstream, upstream_pid at $1) still holds the blob it was sent; a fresh Stowage
+# gets a docker proxy repository of it. First PULLS direct pulls from distribution (the cold pull's
+# reference, measured in this phase), then one cold pull through the proxy (the blob is fetched
+# upstream while it is streamed), then, once the proxy has stored its copy, PULLS warm pulls and
+# one verified copy. Sets R[proxy.*].
+bench_proxy() {
+    local p=proxy up="$1" t0 t1 c0 c1 u0 u1 out got i runs=() ok=1
+    R[$p.direct_ms]="not run" R[$p.direct_mbps]="not run"
+    R[$p.cold_ms]="not run" R[$p.cold_mbps]="not run" R[$p.warm_ms]="not run" R[$p.warm_mbps]="not run"
+    if [[ "${R[distribution.push_ms]}" == failed ]]; then
+        NOTES+=("proxy: distribution has no blob (its push failed); the proxy was not measured")
+        return 0
+    fi
+    log "== proxy: $PULLS direct pulls from distribution at $up (the cold pull's reference)"
+    for ((i = 0; i < PULLS; i++)); do
+        t0="$(now_ns)"
+        out="$(curl -sS -o /dev/null -w '%{http_code} %{size_download}' "$up/v2/bench/blobs/$BLOB_DIGEST")" || out="000 0"
+        t1="$(now_ns)"
+        if [[ "$out" != "200 $BLOB_BYTES" ]]; then
+            ok=0
+            NOTES+=("proxy: a direct pull from distribution answered '$out' (status, bytes)")
+            break
+        fi
+        runs+=("$(ms_between "$t0" "$t1")")
+    done
+    if ((ok)); then
+        R[$p.direct_ms]="$(printf '%s\n' "${runs[@]}" | median)"
+        R[$p.direct_mbps]="$(mbps "$BLOB_BYTES" "${R[$p.direct_ms]}")"
+        R[$p.direct_runs]="$(printf '%s ms, ' "${runs[@]}" | sed 's/, $//')"
+        log "proxy: direct pull median ${R[$p.direct_ms]} ms (${R[$p.direct_mbps]} MB/s; ${R[$p.direct_runs]})"
+    else
+        R[$p.direct_ms]=failed
+        R[$p.direct_mbps]=failed
+    fi
+
+    log "== proxy: starting a fresh Stowage with a docker proxy repository of $up"
+    sync
+    if ! start_stowage stowage-proxy "$up"; then
+        NOTES+=("proxy: creating the docker proxy repository failed (see the run's output); the proxy was not measured")
+        return 0
+    fi
+    log "proxy: serving the Distribution API at $BASE/v2/ (pid $server_pid)"
+
+    # cold: nothing cached, the proxy fetches the blob while it streams it
+    c0="$(cpu_ticks "$server_pid")"
+    u0="$(cpu_ticks "$upstream_pid")"
+    t0="$(now_ns)"
+    out="$(curl -sS "${AUTH[@]}" -o /dev/null -w '%{http_code} %{size_download}' "$BASE/v2/bench/blobs/$BLOB_DIGEST")" || out="000 0"
+    t1="$(now_ns)"
+    c1="$(cpu_ticks "$server_pid")"
+    u1="$(cpu_ticks "$upstream_pid")"
+    R[$p.cold_cpu]="$(awk -v t=$((c1 - c0)) -v h="$CLK_TCK" 'BEGIN { printf "%.1f", t / h }')"
+    R[$p.cold_up_cpu]="$(awk -v t=$((u1 - u0)) -v h="$CLK_TCK" 'BEGIN { printf "%.1f", t / h }')"
+    R[$p.cold_rss]="$(hwm_kib "$server_pid")"
+    if [[ "$out" != "200 $BLOB_BYTES" ]]; then
+        R[$p.cold_ms]=failed R[$p.cold_mbps]=failed
+        NOTES+=("proxy: the cold pull through the proxy answered '$out' (status, bytes); warm pulls not run")
+        return 0
+    fi
+    R[$p.cold_ms]="$(ms_between "$t0" "$t1")"
+    R[$p.cold_mbps]="$(mbps "$BLOB_BYTES" "${R[$p.cold_ms]}")"
+    log "proxy: cold pull ${R[$p.cold_ms]} ms (${R[$p.cold_mbps]} MB/s), server CPU ${R[$p.cold_cpu]} s, distribution CPU ${R[$p.cold_up_cpu]} s, VmHWM ${R[$p.cold_rss]} KiB"
+
+    # The response ends once the download is verified; the copy goes into the blob store after
+    # that. Wait (at most 120 s) for it, so that the warm pulls read the cache.
+    for ((i = 0; i < 1200; i++)); do
+        grep -q -e "cached blob from upstream.*$BLOB_DIGEST" -e 'served but could not be cached' "$SERVER_LOG" && break
+        sleep 0.1
+    done
+    if ! grep -q "cached blob from upstream.*$BLOB_DIGEST" "$SERVER_LOG"; then
+        R[$p.stored_after]="not stored"
+        NOTES+=("proxy: the proxy did not log storing the blob within 120 s of the cold pull; warm pulls not run")
+        return 0
+    fi
+    R[$p.stored_after]="$(ms_between "$t1" "$(now_ns)")"
+    log "proxy: the blob was stored in the proxy's blob store ≤ ${R[$p.stored_after]} ms after the cold pull ended"
+
+    # warm: PULLS GETs of the cached blob, then one verified copy
+    runs=() ok=1
+    c0="$(cpu_ticks "$server_pid")"
+    for ((i = 0; i < PULLS; i++)); do
+        t0="$(now_ns)"
+        out="$(curl -sS "${AUTH[@]}" -o /dev/null -w '%{http_code} %{size_download}' "$BASE/v2/bench/blobs/$BLOB_DIGEST")" || out="000 0"
+        t1="$(now_ns)"
+        if [[ "$out" != "200 $BLOB_BYTES" ]]; then
+            ok=0
+            NOTES+=("proxy: a warm pull through the proxy answered '$out' (status, bytes)")
+            break
+        fi
+        runs+=("$(ms_between "$t0" "$t1")")
+    done
+    c1="$(cpu_ticks "$server_pid")"
+    if ((ok)); then
+        R[$p.warm_ms]="$(printf '%s\n' "${runs[@]}" | median)"
+        R[$p.warm_mbps]="$(mbps "$BLOB_BYTES" "${R[$p.warm_ms]}")"
+        R[$p.warm_runs]="$(printf '%s ms, ' "${runs[@]}" | sed 's/, $//')"
+    else
+        R[$p.warm_ms]=failed R[$p.warm_mbps]=failed
+    fi
+    R[$p.warm_cpu]="$(awk -v t=$((c1 - c0)) -v h="$CLK_TCK" -v n="$PULLS" 'BEGIN { printf "%.1f", t / h / n }')"
+    got="$(curl -sS "${AUTH[@]}" "$BASE/v2/bench/blobs/$BLOB_DIGEST" | sha256sum | cut -d' ' -f1)"
+    if [[ "$got" == "$BLOB_HEX" ]]; then
+        R[$p.verified]=yes
+    else
+        R[$p.verified]="NO (got $got)"
+        NOTES+=("proxy: the blob downloaded through the proxy has sha256 $got, not $BLOB_HEX")
+    fi
+    # distribution's access log: how many times the proxy fetched the blob (1 expected)
+    R[$p.upstream_gets]="$(grep -F "\"GET /v2/bench/blobs/$BLOB_DIGEST " "$WORK/distribution/log" | grep -c '"Stowage/' || true)"
+    log "proxy: warm pull median ${R[$p.warm_ms]} ms (${R[$p.warm_mbps]} MB/s; ${R[$p.warm_runs]:-}), server CPU per pull ${R[$p.warm_cpu]} s, sha256 ok: ${R[$p.verified]}, upstream GETs of the blob: ${R[$p.upstream_gets]}"
 }
 
 bench_registry stowage
+stop_server
 bench_registry distribution
+# distribution stays up, holding the blob: the upstream of the proxy phase
+upstream_pid="$server_pid" server_pid=""
+bench_proxy "$BASE"
+stop_server
+stop_pid "$upstream_pid" 10
+upstream_pid=""
 
 log "dd again, after the registries"
 DD2_MBPS="$(dd_mbps)"
@@ -640,6 +779,24 @@ else
     ui_mark="**not measured**"
 fi
 
+# the proxy rows: cold against the direct pull from distribution (time), warm against Stowage's
+# hosted pull (throughput)
+p=proxy
+if is_num "${R[$p.cold_ms]}" && is_num "${R[$p.direct_ms]}"; then
+    cold_limit="$(awk -v d="${R[$p.direct_ms]}" 'BEGIN { printf "%.1f", 1.2 * d }')"
+    cold_mark="$(mark num_cmp "${R[$p.cold_ms]}" "<=" "$cold_limit")"
+else
+    cold_limit="?" cold_mark="**not measured**"
+fi
+if is_num "${R[$p.warm_mbps]}" && is_num "${R[$s.pull_mbps]}"; then
+    warm_need="$(awk -v h="${R[$s.pull_mbps]}" 'BEGIN { printf "%.1f", 0.9 * h }')"
+    warm_mark="$(mark num_cmp "${R[$p.warm_mbps]}" ">=" "$warm_need")"
+else
+    warm_need="?" warm_mark="**not measured**"
+fi
+with_mbps() { if is_num "$1"; then echo "$1 ($2 MB/s)"; else echo "$1"; fi; }
+with_ms() { if is_num "$1"; then echo "$1 ($2 ms)"; else echo "$1"; fi; }
+
 BL="${BLOB_MIB} MiB"
 [[ "$BLOB_MIB" == 1024 ]] && BL="1 GiB"
 TABLE="| metric | stowage | distribution | ratio (stowage/distribution) | target |
@@ -653,7 +810,9 @@ TABLE="| metric | stowage | distribution | ratio (stowage/distribution) | target
 | \`docker push\` ${LAYERS}×${LAYER_MIB} MB image, wall s | ${R[$s.docker_s]} | ${R[$d.docker_s]} | $(ratio "${R[$s.docker_s]}" "${R[$d.docker_s]}") (lower is better) | ≤ distribution: $docker_mark |
 | peak server RSS after the $BL push, MiB | $s_push_rss | $d_push_rss | $(ratio "$s_push_rss" "$d_push_rss") (lower is better) | ≤ $RSS_LIMIT_MIB MiB: $rss_mark |
 | peak server RSS over its whole run, MiB | $(mib "${R[$s.run_rss]}") | $(mib "${R[$d.run_rss]}") | $(ratio "$(mib "${R[$s.run_rss]}")" "$(mib "${R[$d.run_rss]}")") (lower is better) | — |
-| UI tag page of an image with $UI_TAGS_L tags, ms | $ui_cell | — (no UI) | — | < $UI_LIMIT_MS ms: $ui_mark |"
+| UI tag page of an image with $UI_TAGS_L tags, ms | $ui_cell | — (no UI) | — | < $UI_LIMIT_MS ms: $ui_mark |
+| $BL cold pull through a Stowage docker proxy of distribution vs a direct pull from distribution, ms (MB/s) | proxy: $(with_mbps "${R[$p.cold_ms]}" "${R[$p.cold_mbps]}") | direct: $(with_mbps "${R[$p.direct_ms]}" "${R[$p.direct_mbps]}") | $(ratio "${R[$p.cold_ms]}" "${R[$p.direct_ms]}") proxy/direct (lower is better) | ≤ 1.2 × direct = $cold_limit ms: $cold_mark |
+| $BL warm pull through that proxy (cached) vs Stowage's hosted pull, MB/s (ms) | proxy: $(with_ms "${R[$p.warm_mbps]}" "${R[$p.warm_ms]}"); hosted: $(with_ms "${R[$s.pull_mbps]}" "${R[$s.pull_ms]}") | — | $(ratio "${R[$p.warm_mbps]}" "${R[$s.pull_mbps]}") proxy/hosted (higher is better) | ≥ 0.9 × hosted = $warm_need MB/s: $warm_mark |"
 
 DETAILS="| detail | stowage | distribution |
 | --- | --- | --- |
@@ -667,7 +826,15 @@ DETAILS="| detail | stowage | distribution |
 | wrk non-2xx responses / socket errors | ${R[$s.wrk_errors]:-none} | ${R[$d.wrk_errors]:-none} |
 | $UI_TAGS_L tag PUTs over one connection, s | ${R[$s.ui_put_s]:-n/a} (${R[$s.ui_put_rate]:-n/a} PUT/s, ${R[$s.ui_put_reconnects]:-n/a} reconnections) | — |
 | UI tag page GETs, ms to the first byte (the medians are in the table) | first page: ${R[$s.ui_first_runs]:-n/a}; page after ${R[$s.ui_last_after]:-?}: ${R[$s.ui_last_runs]:-n/a} | — |
-| tags listed on those two pages | ${R[$s.ui_rows]:-n/a} | — |"
+| tags listed on those two pages | ${R[$s.ui_rows]:-n/a} | — |
+| proxy phase: $BL direct pulls from distribution just before the cold pull (the median is the cold row's reference) | — | ${R[$p.direct_runs]:-n/a} |
+| proxy phase: server CPU time during the cold pull, s (proxy; upstream) | ${R[$p.cold_cpu]:-n/a} | ${R[$p.cold_up_cpu]:-n/a} |
+| proxy phase: peak server RSS of the fresh Stowage after the cold pull, MiB | $(mib "${R[$p.cold_rss]:-n/a}") | — |
+| proxy phase: the proxy logged storing its copy, ms after the cold pull ended | ${R[$p.stored_after]:-n/a} | — |
+| proxy phase: $BL warm pulls through the proxy (the median is in the table) | ${R[$p.warm_runs]:-n/a} | — |
+| proxy phase: server CPU time per warm pull, s | ${R[$p.warm_cpu]:-n/a} | — |
+| proxy phase: blob downloaded through the proxy, sha256 matches | ${R[$p.verified]:-n/a} | — |
+| proxy phase: GETs of the blob distribution served to the proxy (1 expected) | — | ${R[$p.upstream_gets]:-n/a} |"
 
 # --- machine facts and docs/benchmarks.md --------------------------------------------------------
 if [[ -n "${STOWAGE_BIN_COMMIT:-}" ]]; then
@@ -701,8 +868,10 @@ missing, builds \`target/release/stowage\` if missing, and takes a few minutes).
 it starts each registry fresh on 127.0.0.1 with an empty storage directory on the same disk:
 Stowage's docker hosted repository \`bench\` on its own port with HTTP Basic auth
 (\`forceBasicAuth\`, SQLite catalogue, \`default\` file blob store), and Debian's
-\`docker-registry\` (CNCF distribution $DIST_VER) with filesystem storage and no auth. Each run
-of the script overwrites this file.
+\`docker-registry\` (CNCF distribution $DIST_VER) with filesystem storage and no auth. After
+distribution's rows, distribution stays up and a third registry starts: a fresh Stowage (empty
+data directory) with the docker proxy repository \`bench-proxy\` of distribution on its own port
+(HTTP Basic auth, no credentials upstream). Each run of the script overwrites this file.
 
 What each row measures:
 
@@ -739,8 +908,23 @@ What each row measures:
   brackets, for the page \`?after=${R[$s.ui_last_after]:-…}\` (the last 100 tags). Every
   answer must be 200 and list the expected tag; the target (< $UI_LIMIT_MS ms) applies to both
   pages. The tags stay for the rest of Stowage's run, so its whole-run peak RSS includes this step.
+- **cold pull through the proxy**: distribution still holds the $BL blob pushed in its blob
+  push row. First $PULLS direct \`GET /v2/bench/blobs/<digest>\` from distribution to /dev/null
+  (the median is the reference, measured in this phase), then one \`GET
+  /v2/bench/blobs/<digest>\` through the proxy: nothing is cached, so the proxy downloads the blob
+  from distribution into a spool file and streams it to the client as it arrives, ending the
+  response once the download's sha256 checks out; wall time of that GET (status 200 and the full
+  size are checked). Target: at most 1.2 × the direct pull's time.
+- **warm pull through the proxy**: once the proxy has logged storing its copy in its blob store
+  (it does that after the cold response ends), $PULLS more GETs of the blob through the proxy to
+  /dev/null; the table has the median, against the median of Stowage's hosted blob pull from
+  earlier in the same run (the blob pull row). One more download's sha256 is checked, and
+  distribution's access log gives how many times the proxy fetched the blob. Target: at least
+  0.9 × the hosted pull's MB/s.
 
-Ratios are stowage / distribution; whether higher or lower is better is said on each row.
+Ratios are stowage / distribution, except on the two proxy rows: proxy / direct pull from
+distribution (cold) and proxy / Stowage's hosted pull (warm); whether higher or lower is better is
+said on each row.
 
 ## Results
 

@@ -169,6 +169,13 @@ pub trait Recipe: Send + Sync + 'static {
         Ok(())
     }
 
+    /// A repository's runtime state for the API and the UI (a proxy's upstream: ready or
+    /// blocked); `None` when the format has none.
+    fn status(&self, repository: &Repository) -> Option<serde_json::Value> {
+        let _ = repository;
+        None
+    }
+
     /// Whether [`Recipe::upload`] stores files (the admin UI's Upload page lists only such
     /// repositories).
     fn supports_upload(&self) -> bool {

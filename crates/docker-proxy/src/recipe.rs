@@ -194,6 +194,10 @@ impl Recipe for DockerProxyRecipe {
         connector_port(attributes)
     }
 
+    fn status(&self, repo: &stowage_core::model::Repository) -> Option<Value> {
+        self.upstreams.for_repository(repo).ok().map(|u| u.status())
+    }
+
     fn public_attributes(&self, attributes: &Value) -> Value {
         let mut shown = attributes.clone();
         for key in ["password", "bearerToken"] {

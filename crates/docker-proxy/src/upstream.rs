@@ -9,6 +9,21 @@ use std::time::{Duration, Instant};
 use stowage_core::model::Repository;
 use stowage_core::{CoreError, Result};
 
+/// Failures in a row after which an upstream is auto-blocked.
+pub const AUTO_BLOCK_AFTER: u32 = 3;
+/// The first auto-block back-off.
+pub const FIRST_BACK_OFF: Duration = Duration::from_secs(30);
+/// The longest auto-block back-off.
+pub const MAX_BACK_OFF: Duration = Duration::from_secs(30 * 60);
+
+#[derive(Debug, Default)]
+struct Health {
+    failures: u32,
+    until: Option<Instant>,
+    back_off: Option<Duration>,
+    reason: Option<String>,
+}
+
 /// Why the upstream did not deliver.
 #[derive(Debug)]
 pub enum UpstreamError {
@@ -48,6 +63,10 @@ pub struct Upstream {
     auth: Auth,
     retries: u64,
     blocked: bool,
+    auto_block: bool,
+    /// Automatic blocking after repeated failures: consecutive failures, and until when the
+    /// upstream is not asked.
+    health: Mutex<Health>,
     /// How long a tag's manifest is trusted before it is revalidated (`None`: forever).
     pub metadata_max_age: Option<Duration>,
     negative_ttl: Option<Duration>,
@@ -115,6 +134,8 @@ impl Upstream {
                 .and_then(Value::as_u64)
                 .unwrap_or(2),
             blocked: attributes.pointer("/httpClient/blocked") == Some(&Value::Bool(true)),
+            auto_block: attributes.pointer("/httpClient/autoBlock") != Some(&Value::Bool(false)),
+            health: Mutex::new(Health::default()),
             metadata_max_age: minutes(attributes.pointer("/proxy/metadataMaxAge")),
             negative_ttl: if negative_on {
                 minutes(attributes.pointer("/negativeCache/timeToLive"))
@@ -179,6 +200,73 @@ impl Upstream {
                 "the repository's upstream is blocked (httpClient.blocked)".into(),
             ));
         }
+        if let Some(until) = self.blocked_until() {
+            return Err(UpstreamError::Unavailable(format!(
+                "the upstream failed repeatedly and is not asked again for {} s (httpClient.autoBlock)",
+                until
+                    .saturating_duration_since(Instant::now())
+                    .as_secs()
+                    .max(1)
+            )));
+        }
+        let result = self.send_unblocked(method, image, path, accept).await;
+        self.record(&result);
+        result
+    }
+
+    /// Counts a failure to reach the upstream (or a success, which clears the count); from
+    /// [`AUTO_BLOCK_AFTER`] failures in a row the upstream is left alone for a back-off that
+    /// doubles each time, from [`FIRST_BACK_OFF`] up to [`MAX_BACK_OFF`].
+    fn record(&self, result: &std::result::Result<reqwest::Response, UpstreamError>) {
+        let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        match result {
+            Err(UpstreamError::Unavailable(why)) if self.auto_block => {
+                h.failures += 1;
+                if h.failures >= AUTO_BLOCK_AFTER {
+                    let back_off = h
+                        .back_off
+                        .map_or(FIRST_BACK_OFF, |b| (b * 2).min(MAX_BACK_OFF));
+                    h.back_off = Some(back_off);
+                    h.until = Some(Instant::now() + back_off);
+                    h.reason = Some(why.clone());
+                    h.failures = 0;
+                    tracing::warn!(upstream = %self.base, back_off_secs = back_off.as_secs(), reason = %why, "upstream auto-blocked");
+                }
+            }
+            Err(_) => {}
+            Ok(_) => *h = Health::default(),
+        }
+    }
+
+    fn blocked_until(&self) -> Option<Instant> {
+        let h = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        h.until.filter(|u| *u > Instant::now())
+    }
+
+    /// The upstream's state for the API and the UI: `READY`, `BLOCKED` (httpClient.blocked) or
+    /// `AUTO_BLOCKED` with when it will be asked again and why.
+    pub fn status(&self) -> Value {
+        if self.blocked {
+            return serde_json::json!({"status": "BLOCKED", "reason": "httpClient.blocked is set"});
+        }
+        let h = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        match h.until.filter(|u| *u > Instant::now()) {
+            Some(until) => serde_json::json!({
+                "status": "AUTO_BLOCKED",
+                "retryInSeconds": until.saturating_duration_since(Instant::now()).as_secs().max(1),
+                "reason": h.reason,
+            }),
+            None => serde_json::json!({"status": "READY", "recentFailures": h.failures}),
+        }
+    }
+
+    async fn send_unblocked(
+        &self,
+        method: reqwest::Method,
+        image: &str,
+        path: &str,
+        accept: &[&str],
+    ) -> std::result::Result<reqwest::Response, UpstreamError> {
         let name = self.remote_name(image);
         let url = format!("{}/v2/{name}/{path}", self.base);
         let scope = format!("repository:{name}:pull");

@@ -293,7 +293,11 @@ pub(crate) async fn get_typed(
         "url": url_of(&req, &repo),
         "online": repo.online,
     });
-    let shown = recipe_for(&state, &format, &kind)?.public_attributes(&repo.attributes);
+    let recipe = recipe_for(&state, &format, &kind)?;
+    let shown = recipe.public_attributes(&repo.attributes);
+    if let (Some(o), Some(status)) = (out.as_object_mut(), recipe.status(&repo)) {
+        o.insert("status".into(), status);
+    }
     if let (Some(o), Value::Object(attrs)) = (out.as_object_mut(), &shown) {
         for (k, v) in attrs {
             o.insert(k.clone(), v.clone());

@@ -544,6 +544,8 @@ struct RepositoryForm {
     inputs: Vec<FormInput>,
     form_error: Option<String>,
     commands: Vec<String>,
+    /// A proxy's upstream state.
+    status: Option<String>,
 }
 
 async fn blob_store_names(state: &State) -> Result<Vec<String>, CoreError> {
@@ -599,6 +601,7 @@ pub(crate) async fn new_repository(
         ),
         form_error: None,
         commands: Vec::new(),
+        status: None,
     };
     render(&page)
 }
@@ -653,6 +656,7 @@ async fn form_with_error(
         ),
         form_error,
         commands: Vec::new(),
+        status: None,
     };
     render(&page)
 }
@@ -750,6 +754,18 @@ pub(crate) async fn edit_repository(
         ),
         form_error: None,
         commands,
+        status: stowage_core::model::RepoKind::parse(repo.kind.as_str())
+            .and_then(|k| state.recipes.get(&repo.format, k))
+            .and_then(|r| r.status(&repo))
+            .map(|v| match v["status"].as_str() {
+                Some("AUTO_BLOCKED") => format!(
+                    "Upstream auto-blocked after repeated failures; asked again in {} s ({}).",
+                    v["retryInSeconds"],
+                    v["reason"].as_str().unwrap_or("")
+                ),
+                Some("BLOCKED") => "Upstream blocked (httpClient.blocked).".to_owned(),
+                _ => "Upstream ready.".to_owned(),
+            }),
     };
     render(&page)
 }

@@ -505,6 +505,8 @@ struct AssetPage {
     pull: Option<String>,
     may_delete: bool,
     id: String,
+    /// For a proxy's cached asset: where it came from, and when it was last fetched or checked.
+    origin: Option<String>,
 }
 
 /// `GET /ui/assets/{id}`.
@@ -564,6 +566,16 @@ pub(crate) async fn asset(
         pull,
         may_delete: may(&caller, &repo, Action::Delete),
         id: a.id.clone(),
+        origin: repo
+            .attributes
+            .pointer("/proxy/remoteUrl")
+            .and_then(|v| v.as_str())
+            .map(|remote| {
+                format!(
+                    "Cached from {remote}; last fetched or checked {}",
+                    rfc3339(a.last_modified)
+                )
+            }),
     };
     render(&page)
 }

@@ -427,6 +427,15 @@ async fn pull_through_cache(app: TestApp) {
         r.json::<Value>().await.unwrap()["errors"][0]["code"],
         "UNAVAILABLE"
     );
+    // After repeated failures the upstream is auto-blocked, and the API says so.
+    let shown: Value = app
+        .get("/service/rest/v1/repositories/docker/proxy/hub")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(shown["status"]["status"], "AUTO_BLOCKED", "{shown}");
+    assert!(shown["status"]["retryInSeconds"].as_u64().unwrap() > 0);
     // Pushing to a proxy is refused.
     let r = http
         .post(format!("http://{registry}/v2/{name}/blobs/uploads/"))

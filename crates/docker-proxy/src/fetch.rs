@@ -251,16 +251,29 @@ impl Download {
         let _ = self.tx.send(Progress::Receiving { total, written: 0 });
         let mut hasher = Sha256::new();
         let mut written = 0u64;
+        // Network chunks are small: gather them, and write and announce a piece at a time.
+        let mut pending = bytes::BytesMut::with_capacity(PIECE as usize);
         let mut body = resp.bytes_stream();
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| fail("download", &e))?;
-            hasher.update(&chunk);
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| fail("spool", &e))?;
-            file.flush().await.map_err(|e| fail("spool", &e))?;
-            written += chunk.len() as u64;
-            let _ = self.tx.send(Progress::Receiving { total, written });
+        loop {
+            let chunk = body.next().await;
+            let end = chunk.is_none();
+            if let Some(chunk) = chunk {
+                let chunk = chunk.map_err(|e| fail("download", &e))?;
+                hasher.update(&chunk);
+                pending.extend_from_slice(&chunk);
+            }
+            if pending.len() as u64 >= PIECE || (end && !pending.is_empty()) {
+                file.write_all(&pending)
+                    .await
+                    .map_err(|e| fail("spool", &e))?;
+                file.flush().await.map_err(|e| fail("spool", &e))?;
+                written += pending.len() as u64;
+                pending.clear();
+                let _ = self.tx.send(Progress::Receiving { total, written });
+            }
+            if end {
+                break;
+            }
         }
         drop(file);
         let actual = hex::encode(hasher.finalize());

@@ -682,6 +682,14 @@ pub(crate) async fn create_repository(
     }
 }
 
+/// A repository's attributes as its recipe shows them (secrets as the placeholder).
+fn shown_attributes(state: &State, repo: &stowage_core::model::Repository) -> Value {
+    match state.recipes.get(&repo.format, repo.kind) {
+        Some(recipe) => recipe.public_attributes(&repo.attributes),
+        None => repo.attributes.clone(),
+    }
+}
+
 fn recipe_id(format: &str, kind: &str) -> String {
     format!("{format}-{kind}")
 }
@@ -697,12 +705,7 @@ pub(crate) async fn edit_repository(
     repositories::require_admin(&caller, &repo.format, &repo.name, Action::Read)?;
     let id = recipe_id(&repo.format, repo.kind.as_str());
     let (_, _, label) = recipe(&id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
-    let mut values = match stowage_core::model::RepoKind::parse(repo.kind.as_str())
-        .and_then(|k| state.recipes.get(&repo.format, k))
-    {
-        Some(recipe) => recipe.public_attributes(&repo.attributes),
-        None => repo.attributes.clone(),
-    };
+    let mut values = shown_attributes(&state, &repo);
     values["name"] = json!(repo.name);
     values["online"] = json!(repo.online);
     let commands = if repo.format == "docker" {
@@ -754,8 +757,9 @@ pub(crate) async fn edit_repository(
         ),
         form_error: None,
         commands,
-        status: stowage_core::model::RepoKind::parse(repo.kind.as_str())
-            .and_then(|k| state.recipes.get(&repo.format, k))
+        status: state
+            .recipes
+            .get(&repo.format, repo.kind)
             .and_then(|r| r.status(&repo))
             .map(|v| match v["status"].as_str() {
                 Some("AUTO_BLOCKED") => format!(
@@ -783,12 +787,7 @@ pub(crate) async fn update_repository(
     let id = recipe_id(&repo.format, repo.kind.as_str());
     // Settings the form does not show keep their stored values (secrets come back as the
     // placeholder, which the update turns into the stored value again).
-    let mut body = match stowage_core::model::RepoKind::parse(repo.kind.as_str())
-        .and_then(|k| state.recipes.get(&repo.format, k))
-    {
-        Some(recipe) => recipe.public_attributes(&repo.attributes),
-        None => repo.attributes.clone(),
-    };
+    let mut body = shown_attributes(&state, &repo);
     overlay(&mut body, body_of(&id, &form));
     // Name and blob store are shown disabled, so the browser does not send them.
     body["name"] = json!(repo.name);

@@ -92,21 +92,7 @@ async fn push_remove_pull(config: &Path, registry: &str, local: &str, remote: &s
         &run(c.clone(), vec!["pull".into(), remote.into()], None).await,
         "docker pull",
     );
-    ok(
-        &run(
-            c,
-            vec![
-                "image".into(),
-                "inspect".into(),
-                "-f".into(),
-                "{{.Id}}".into(),
-                remote.into(),
-            ],
-            None,
-        )
-        .await,
-        "inspect",
-    )
+    image_id(&c, remote).await
 }
 
 /// `docker import` of a small tarball with unique content (images cannot be pulled from the
@@ -147,6 +133,13 @@ pub(crate) async fn import_image(work: &Path) -> (String, String, String) {
     .await;
     let id = ok(&imported, "docker import");
     (local, id, unique)
+}
+
+/// The id of local image `image`.
+pub(crate) async fn image_id(config: &Path, image: &str) -> String {
+    let args = ["image", "inspect", "-f", "{{.Id}}", image];
+    let out = run(config.to_owned(), args.map(str::to_owned).to_vec(), None).await;
+    ok(&out, "docker image inspect")
 }
 
 /// `docker login registry -u user` with `secret` on stdin.
@@ -469,21 +462,7 @@ async fn docker_privileges_tokens_and_anonymous(app: TestApp) {
         &run(config.clone(), vec!["pull".into(), image.clone()], None).await,
         "anonymous pull",
     );
-    let pulled = ok(
-        &run(
-            config.clone(),
-            vec![
-                "image".into(),
-                "inspect".into(),
-                "-f".into(),
-                "{{.Id}}".into(),
-                image.clone(),
-            ],
-            None,
-        )
-        .await,
-        "inspect",
-    );
+    let pulled = image_id(&config, &image).await;
     assert_eq!(pulled, local_id);
     // Anonymous may read, not write.
     let err = failed(

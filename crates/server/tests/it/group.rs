@@ -3,7 +3,7 @@
 //! (itself, cycles, unknown or non-docker members, a writable member outside the group).
 
 use crate::both_backends;
-use crate::docker_cli::{import_image, login, ok, run};
+use crate::docker_cli::{image_id, import_image, login, ok, run};
 use crate::helpers::{ADMIN_PASSWORD, TestApp, docker_body, free_port};
 use serde_json::{Value, json};
 
@@ -82,21 +82,7 @@ async fn group_serves_members_and_takes_pushes(app: TestApp) {
             &run(config.clone(), vec!["pull".into(), image.clone()], None).await,
             "pull through the group",
         );
-        let id = ok(
-            &run(
-                config.clone(),
-                vec![
-                    "image".into(),
-                    "inspect".into(),
-                    "-f".into(),
-                    "{{.Id}}".into(),
-                    image.clone(),
-                ],
-                None,
-            )
-            .await,
-            "inspect",
-        );
+        let id = image_id(&config, &image).await;
         assert_eq!(id, local_id);
         let _ = run(config.clone(), vec!["rmi".into(), image], None).await;
     }
@@ -198,21 +184,7 @@ async fn group_serves_members_and_takes_pushes(app: TestApp) {
         &run(config.clone(), vec!["pull".into(), in_gb.clone()], None).await,
         "pull from gb directly",
     );
-    let id = ok(
-        &run(
-            config.clone(),
-            vec![
-                "image".into(),
-                "inspect".into(),
-                "-f".into(),
-                "{{.Id}}".into(),
-                in_gb.clone(),
-            ],
-            None,
-        )
-        .await,
-        "inspect",
-    );
+    let id = image_id(&config, &in_gb).await;
     assert_eq!(id, other_id, "gb holds the whole image");
     let _ = run(config.clone(), vec!["rmi".into(), in_gb], None).await;
 

@@ -4,7 +4,7 @@
 //! upstream stopped (the cache still serves), unknown tags, and credentials kept out of the API.
 
 use crate::both_backends;
-use crate::docker_cli::{import_image, login, ok, run};
+use crate::docker_cli::{image_id, import_image, login, ok, run};
 use crate::helpers::{ADMIN_PASSWORD, TestApp, free_port, sha256_hex};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -156,21 +156,7 @@ async fn pull_through_cache(app: TestApp) {
         &run(config.clone(), vec!["pull".into(), proxied.clone()], None).await,
         "pull through the proxy",
     );
-    let id = ok(
-        &run(
-            config.clone(),
-            vec![
-                "image".into(),
-                "inspect".into(),
-                "-f".into(),
-                "{{.Id}}".into(),
-                proxied.clone(),
-            ],
-            None,
-        )
-        .await,
-        "inspect",
-    );
+    let id = image_id(&config, &proxied).await;
     assert_eq!(id, local_id);
 
     // 20 concurrent cold pulls of one blob: one upstream download, every client gets it all.
@@ -282,21 +268,7 @@ async fn pull_through_cache(app: TestApp) {
             &run(config.clone(), vec!["pull".into(), image.clone()], None).await,
             "pull through the group",
         );
-        let id = ok(
-            &run(
-                config.clone(),
-                vec![
-                    "image".into(),
-                    "inspect".into(),
-                    "-f".into(),
-                    "{{.Id}}".into(),
-                    image.clone(),
-                ],
-                None,
-            )
-            .await,
-            "inspect",
-        );
+        let id = image_id(&config, &image).await;
         assert_eq!(id, local_id);
         let _ = run(config.clone(), vec!["rmi".into(), image], None).await;
     }

@@ -311,14 +311,7 @@ impl Upstream {
                 }
                 401 | 403 => return Err(UpstreamError::Refused(status)),
                 404 => return Err(UpstreamError::NotFound),
-                429 => {
-                    let retry = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    return Err(UpstreamError::TooMany(retry));
-                }
+                429 => return Err(UpstreamError::TooMany(retry_after(&resp))),
                 500..=599 if attempt < self.retries => {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
@@ -360,7 +353,7 @@ impl Upstream {
         match resp.status().as_u16() {
             200..=299 => {}
             401 | 403 => return Err(UpstreamError::Refused(resp.status().as_u16())),
-            429 => return Err(UpstreamError::TooMany(None)),
+            429 => return Err(UpstreamError::TooMany(retry_after(&resp))),
             s => {
                 return Err(UpstreamError::Unavailable(format!(
                     "token endpoint: HTTP {s}"
@@ -388,6 +381,14 @@ impl Upstream {
             );
         Ok(())
     }
+}
+
+/// A response's `Retry-After`, as sent.
+fn retry_after(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The `key="value"` pairs of a `WWW-Authenticate` challenge.

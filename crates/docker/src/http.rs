@@ -63,7 +63,17 @@ impl Failure {
             Failure::Registry(e) => error_response(&e),
             Failure::Response(r) => *r,
             Failure::Core(e) => match registry_error(&e) {
-                Some(r) => error_response(&r),
+                Some(r) => {
+                    let mut resp = error_response(&r);
+                    // A throttled sign-in says when to come back, as the REST API does.
+                    if let CoreError::Throttled(wait) = &e {
+                        resp.headers_mut().insert(
+                            actix_web::http::header::RETRY_AFTER,
+                            actix_web::http::header::HeaderValue::from(wait.as_secs().max(1)),
+                        );
+                    }
+                    resp
+                }
                 None => {
                     tracing::error!(error = %chain(&e), "registry request failed");
                     HttpResponse::InternalServerError()

@@ -271,6 +271,16 @@ impl BlobStore {
         })
     }
 
+    /// Where a file store keeps temporary object `id` on disk (`None` for S3). A caller may
+    /// write that file itself, make it durable, and then hand it to [`Self::commit_tmp`]:
+    /// the docker proxy spools upstream downloads there, so that caching them is a rename.
+    pub fn tmp_file(&self, id: &str) -> Option<std::path::PathBuf> {
+        match &self.settings {
+            StoreSettings::File { path } => Some(path.join(StorageKey::tmp(id).as_ref())),
+            StoreSettings::S3(_) => None,
+        }
+    }
+
     /// Removes a temporary object that will not be committed.
     pub async fn discard_tmp(&self, tmp: &TmpObject) {
         self.discard(&StorageKey::tmp(&tmp.id)).await;

@@ -468,10 +468,10 @@ async fn own_port_opens_moves_and_closes(app: TestApp) {
     );
 }
 
-const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub(crate) const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 
-fn digest(data: &[u8]) -> String {
+pub(crate) fn digest(data: &[u8]) -> String {
     format!("sha256:{}", sha256_hex(data))
 }
 
@@ -493,7 +493,7 @@ fn req(app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
 }
 
 /// Pushes `data` as one monolithic upload.
-async fn push_blob(app: &TestApp, repo: &str, image: &str, data: &[u8]) -> String {
+pub(crate) async fn push_blob(app: &TestApp, repo: &str, image: &str, data: &[u8]) -> String {
     let d = digest(data);
     let r = req(
         app,
@@ -508,7 +508,12 @@ async fn push_blob(app: &TestApp, repo: &str, image: &str, data: &[u8]) -> Strin
     d
 }
 
-fn image_manifest(config: &str, config_len: usize, layer: &str, layer_len: usize) -> Vec<u8> {
+pub(crate) fn image_manifest(
+    config: &str,
+    config_len: usize,
+    layer: &str,
+    layer_len: usize,
+) -> Vec<u8> {
     serde_json::to_vec_pretty(&json!({
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
@@ -518,7 +523,7 @@ fn image_manifest(config: &str, config_len: usize, layer: &str, layer_len: usize
     .unwrap()
 }
 
-async fn put_manifest(
+pub(crate) async fn put_manifest(
     app: &TestApp,
     path: &str,
     media_type: &str,
@@ -532,7 +537,7 @@ async fn put_manifest(
         .unwrap()
 }
 
-async fn error_code(r: reqwest::Response) -> String {
+pub(crate) async fn error_code(r: reqwest::Response) -> String {
     let v: Value = r.json().await.unwrap();
     v["errors"][0]["code"].as_str().unwrap().to_owned()
 }

@@ -11,6 +11,7 @@ mod group;
 mod nexus_client;
 mod peers;
 mod proxy;
+mod proxy_token;
 mod raw;
 mod raw_proxy;
 mod repositories;

@@ -8,9 +8,11 @@ pub mod catalogue;
 pub mod config;
 pub mod error;
 pub mod format;
+pub mod group;
 pub mod http;
 pub mod model;
 pub mod names;
+pub mod proxy;
 pub mod security;
 pub mod storage;
 

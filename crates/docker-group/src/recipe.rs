@@ -5,8 +5,9 @@ use actix_web::body::MessageBody;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services, parse_common};
+use stowage_core::group::{check_members, member_names, no_body, parse_member_names};
 use stowage_core::model::{NewAsset, RepoKind, Repository};
 use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
@@ -18,33 +19,12 @@ use stowage_docker::settings::{bool_at, connector_port, docker_block};
 /// `docker-group`.
 pub struct DockerGroupRecipe;
 
-fn members_of(attributes: &Value) -> Vec<String> {
-    attributes
-        .pointer("/group/memberNames")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn writable_of(attributes: &Value) -> Option<String> {
     attributes
         .pointer("/group/writableMember")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-}
-
-/// An empty request body, for asking a member with a `GET`.
-fn no_body(req: &HttpRequest) -> Result<web::Payload> {
-    let mut none = actix_web::dev::Payload::None;
-    web::Payload::from_request(req, &mut none)
-        .into_inner()
-        .map_err(|e| CoreError::Internal(format!("an empty body: {e}")))
 }
 
 #[async_trait::async_trait(?Send)]
@@ -65,38 +45,7 @@ impl Recipe for DockerGroupRecipe {
                 "must be lowercase for docker repositories",
             ));
         }
-        let members: Vec<String> = match body.pointer("/group/memberNames") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|m| {
-                    m.as_str().map(str::to_owned).ok_or_else(|| {
-                        CoreError::invalid(
-                            "group.memberNames",
-                            "must be a list of repository names",
-                        )
-                    })
-                })
-                .collect::<Result<_>>()?,
-            _ => {
-                return Err(CoreError::invalid(
-                    "group.memberNames",
-                    "is required (a list of repository names)",
-                ));
-            }
-        };
-        if members.is_empty() {
-            return Err(CoreError::invalid(
-                "group.memberNames",
-                "must name at least one repository",
-            ));
-        }
-        let mut seen = HashSet::new();
-        if let Some(dup) = members.iter().find(|m| !seen.insert(m.as_str())) {
-            return Err(CoreError::invalid(
-                "group.memberNames",
-                format!("names '{dup}' twice"),
-            ));
-        }
+        let members = parse_member_names(body)?;
         let writable = body
             .pointer("/group/writableMember")
             .and_then(Value::as_str)
@@ -125,52 +74,8 @@ impl Recipe for DockerGroupRecipe {
     }
 
     async fn check(&self, services: &Services, name: &str, spec: &RepositorySpec) -> Result<()> {
+        check_members(services, name, "docker", &spec.attributes).await?;
         let catalogue = &services.catalogue;
-        for m in members_of(&spec.attributes) {
-            if m == name {
-                return Err(CoreError::invalid(
-                    "group.memberNames",
-                    "a group cannot contain itself",
-                ));
-            }
-            let Some(repo) = catalogue.find_repository(&m).await? else {
-                return Err(CoreError::invalid(
-                    "group.memberNames",
-                    format!("repository '{m}' does not exist"),
-                ));
-            };
-            if repo.format != "docker" {
-                return Err(CoreError::invalid(
-                    "group.memberNames",
-                    format!(
-                        "'{m}' is a {} repository; a docker group holds docker repositories",
-                        repo.format
-                    ),
-                ));
-            }
-            // A member group that reaches this one, however deep, would make a cycle.
-            let mut todo = vec![repo];
-            let mut visited = HashSet::new();
-            while let Some(r) = todo.pop() {
-                if !visited.insert(r.name.clone()) || r.kind != RepoKind::Group {
-                    continue;
-                }
-                for inner in members_of(&r.attributes) {
-                    if inner == name {
-                        return Err(CoreError::invalid(
-                            "group.memberNames",
-                            format!(
-                                "'{m}' contains '{name}' (through '{}'), which would make a cycle",
-                                r.name
-                            ),
-                        ));
-                    }
-                    if let Some(next) = catalogue.find_repository(&inner).await? {
-                        todo.push(next);
-                    }
-                }
-            }
-        }
         if let Some(w) = writable_of(&spec.attributes) {
             let repo = catalogue.find_repository(&w).await?;
             if repo.as_ref().is_none_or(|r| r.kind != RepoKind::Hosted) {
@@ -344,7 +249,7 @@ impl DockerGroupRecipe {
     /// The group's members that exist, in order.
     async fn members(&self, ctx: &ContentContext) -> Result<Vec<Repository>> {
         let mut out = Vec::new();
-        for name in members_of(&ctx.repository.attributes) {
+        for name in member_names(&ctx.repository.attributes) {
             if let Some(r) = ctx.services.catalogue.find_repository(&name).await? {
                 out.push(r);
             }

@@ -5,10 +5,9 @@ use crate::upstream::Upstreams;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use stowage_core::format::{
-    ContentContext, Recipe, RepositorySpec, SECRET_PLACEHOLDER, parse_common,
-};
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
 use stowage_core::model::RepoKind;
+use stowage_core::proxy::{mask_secrets, parse_minutes};
 use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{Failure, error_response};
@@ -19,17 +18,6 @@ use stowage_docker::settings::{bool_at, connector_port, docker_block};
 #[derive(Default)]
 pub struct DockerProxyRecipe {
     upstreams: Upstreams,
-}
-
-/// Minutes at `ptr` (Nexus's `-1` means "forever"), `default` when absent.
-fn minutes_at(body: &Value, ptr: &str, field: &str, default: i64) -> Result<i64> {
-    match body.pointer(ptr) {
-        None | Some(Value::Null) => Ok(default),
-        Some(v) => v
-            .as_i64()
-            .filter(|m| *m >= -1)
-            .ok_or_else(|| CoreError::invalid(field, "must be a number of minutes (-1: forever)")),
-    }
 }
 
 fn text_at<'a>(body: &'a Value, ptr: &str) -> Option<&'a str> {
@@ -68,16 +56,16 @@ impl Recipe for DockerProxyRecipe {
             ));
         }
         let content_max_age =
-            minutes_at(body, "/proxy/contentMaxAge", "proxy.contentMaxAge", 1440)?;
+            parse_minutes(body, "/proxy/contentMaxAge", "proxy.contentMaxAge", 1440)?;
         let metadata_max_age =
-            minutes_at(body, "/proxy/metadataMaxAge", "proxy.metadataMaxAge", 1440)?;
+            parse_minutes(body, "/proxy/metadataMaxAge", "proxy.metadataMaxAge", 1440)?;
         let negative = bool_at(
             body,
             "/negativeCache/enabled",
             "negativeCache.enabled",
             Some(true),
         )?;
-        let negative_ttl = minutes_at(
+        let negative_ttl = parse_minutes(
             body,
             "/negativeCache/timeToLive",
             "negativeCache.timeToLive",
@@ -199,15 +187,7 @@ impl Recipe for DockerProxyRecipe {
     }
 
     fn public_attributes(&self, attributes: &Value) -> Value {
-        let mut shown = attributes.clone();
-        for key in ["password", "bearerToken"] {
-            if let Some(v) = shown.pointer_mut(&format!("/httpClient/authentication/{key}"))
-                && v.is_string()
-            {
-                *v = json!(SECRET_PLACEHOLDER);
-            }
-        }
-        shown
+        mask_secrets(attributes)
     }
 
     async fn handle(

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use stowage_core::model::Repository;
+use stowage_core::proxy::{NegativeCache, minutes, negative_ttl};
 use stowage_core::{CoreError, Result};
 
 /// Failures in a row after which an upstream is auto-blocked.
@@ -69,18 +70,11 @@ pub struct Upstream {
     health: Mutex<Health>,
     /// How long a tag's manifest is trusted before it is revalidated (`None`: forever).
     pub metadata_max_age: Option<Duration>,
-    negative_ttl: Option<Duration>,
+    negative_ttl: Duration,
     tokens: Mutex<HashMap<String, (String, Instant)>>,
-    negative: Mutex<HashMap<String, Instant>>,
+    negative: NegativeCache,
     /// The attributes it was built from, to notice a changed configuration.
     built_from: Value,
-}
-
-fn minutes(v: Option<&Value>) -> Option<Duration> {
-    match v.and_then(Value::as_i64) {
-        Some(m) if m >= 0 => Some(Duration::from_secs(m as u64 * 60)),
-        _ => None,
-    }
 }
 
 impl Upstream {
@@ -119,7 +113,6 @@ impl Upstream {
             }
             _ => Auth::None,
         };
-        let negative_on = attributes.pointer("/negativeCache/enabled") != Some(&Value::Bool(false));
         Ok(Self {
             http,
             hub: attributes
@@ -136,14 +129,10 @@ impl Upstream {
             blocked: attributes.pointer("/httpClient/blocked") == Some(&Value::Bool(true)),
             auto_block: attributes.pointer("/httpClient/autoBlock") != Some(&Value::Bool(false)),
             health: Mutex::new(Health::default()),
-            metadata_max_age: minutes(attributes.pointer("/proxy/metadataMaxAge")),
-            negative_ttl: if negative_on {
-                minutes(attributes.pointer("/negativeCache/timeToLive"))
-            } else {
-                Some(Duration::ZERO)
-            },
+            metadata_max_age: minutes(attributes, "/proxy/metadataMaxAge"),
+            negative_ttl: negative_ttl(attributes),
             tokens: Mutex::new(HashMap::new()),
-            negative: Mutex::new(HashMap::new()),
+            negative: NegativeCache::default(),
             built_from: attributes.clone(),
         })
     }
@@ -159,31 +148,12 @@ impl Upstream {
 
     /// Whether `key` (an image and reference) was not found upstream recently.
     pub fn known_missing(&self, key: &str) -> bool {
-        let mut map = self.negative.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(key) {
-            Some(until) if *until > Instant::now() => true,
-            Some(_) => {
-                map.remove(key);
-                false
-            }
-            None => false,
-        }
+        self.negative.known_missing(key)
     }
 
     /// Remembers that `key` is missing upstream, for the negative cache's time to live.
     pub fn remember_missing(&self, key: &str) {
-        let ttl = self
-            .negative_ttl
-            .unwrap_or(Duration::from_secs(365 * 86400));
-        if ttl.is_zero() {
-            return;
-        }
-        let mut map = self.negative.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            let now = Instant::now();
-            map.retain(|_, until| *until > now);
-        }
-        map.insert(key.to_owned(), Instant::now() + ttl);
+        self.negative.remember(key.to_owned(), self.negative_ttl);
     }
 
     /// `method` on `/v2/<remote name of image>/<path>` with `accept`, authenticating as the

@@ -8,31 +8,18 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-use stowage_core::format::{
-    ContentContext, Recipe, RepositorySpec, SECRET_PLACEHOLDER, parse_common,
-};
+use std::time::Duration;
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
 use stowage_core::model::RepoKind;
+use stowage_core::proxy::{NegativeCache, mask_secrets, negative_ttl, parse_minutes};
 use stowage_core::{CoreError, Result, now_millis};
 
 /// `raw-proxy`.
 #[derive(Default)]
 pub struct RawProxyRecipe {
-    /// Paths the remote did not have, by repository id and path, until when.
-    missing: Mutex<HashMap<(String, String), Instant>>,
+    /// Paths the remote did not have, by repository id and path.
+    missing: NegativeCache,
     http: std::sync::OnceLock<reqwest::Client>,
-}
-
-fn minutes(v: &Value, ptr: &str, field: &str, default: i64) -> Result<i64> {
-    match v.pointer(ptr) {
-        None | Some(Value::Null) => Ok(default),
-        Some(m) => m
-            .as_i64()
-            .filter(|m| *m >= -1)
-            .ok_or_else(|| CoreError::invalid(field, "must be a number of minutes (-1: forever)")),
-    }
 }
 
 impl RawProxyRecipe {
@@ -45,43 +32,6 @@ impl RawProxyRecipe {
                 .build()
                 .unwrap_or_default()
         })
-    }
-
-    fn known_missing(&self, key: &(String, String)) -> bool {
-        let mut map = self.missing.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(key) {
-            Some(until) if *until > Instant::now() => true,
-            Some(_) => {
-                map.remove(key);
-                false
-            }
-            None => false,
-        }
-    }
-
-    fn remember_missing(&self, key: (String, String), attributes: &Value) {
-        if attributes.pointer("/negativeCache/enabled") == Some(&Value::Bool(false)) {
-            return;
-        }
-        let ttl = attributes
-            .pointer("/negativeCache/timeToLive")
-            .and_then(Value::as_i64)
-            .unwrap_or(1440);
-        if ttl == 0 {
-            return;
-        }
-        let until = Instant::now()
-            + if ttl < 0 {
-                Duration::from_secs(365 * 86400)
-            } else {
-                Duration::from_secs(ttl as u64 * 60)
-            };
-        let mut map = self.missing.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            let now = Instant::now();
-            map.retain(|_, u| *u > now);
-        }
-        map.insert(key, until);
     }
 
     async fn fetch(
@@ -105,8 +55,8 @@ impl RawProxyRecipe {
                 return get(ctx, req, path).await;
             }
         }
-        let key = (ctx.repository.id.clone(), path.as_str().to_owned());
-        if cached.is_none() && self.known_missing(&key) {
+        let key = format!("{}/{}", ctx.repository.id, path.as_str());
+        if cached.is_none() && self.missing.known_missing(&key) {
             return Err(CoreError::NotFound(format!(
                 "'{}' (not found upstream)",
                 path.as_str()
@@ -137,7 +87,7 @@ impl RawProxyRecipe {
                 get(ctx, req, path).await
             }
             Ok(resp) if resp.status() == reqwest::StatusCode::NOT_FOUND => {
-                self.remember_missing(key, attrs);
+                self.missing.remember(key, negative_ttl(attrs));
                 Err(CoreError::NotFound(format!(
                     "'{}' (not found upstream)",
                     path.as_str()
@@ -211,12 +161,12 @@ impl Recipe for RawProxyRecipe {
                 "storage": {"blobStoreName": blob_store, "strictContentTypeValidation": true},
                 "proxy": {
                     "remoteUrl": remote.trim_end_matches('/'),
-                    "contentMaxAge": minutes(body, "/proxy/contentMaxAge", "proxy.contentMaxAge", 1440)?,
-                    "metadataMaxAge": minutes(body, "/proxy/metadataMaxAge", "proxy.metadataMaxAge", 1440)?,
+                    "contentMaxAge": parse_minutes(body, "/proxy/contentMaxAge", "proxy.contentMaxAge", 1440)?,
+                    "metadataMaxAge": parse_minutes(body, "/proxy/metadataMaxAge", "proxy.metadataMaxAge", 1440)?,
                 },
                 "negativeCache": {
                     "enabled": body.pointer("/negativeCache/enabled").and_then(Value::as_bool).unwrap_or(true),
-                    "timeToLive": minutes(body, "/negativeCache/timeToLive", "negativeCache.timeToLive", 1440)?,
+                    "timeToLive": parse_minutes(body, "/negativeCache/timeToLive", "negativeCache.timeToLive", 1440)?,
                 },
                 "httpClient": {
                     "blocked": body.pointer("/httpClient/blocked").and_then(Value::as_bool).unwrap_or(false),
@@ -230,13 +180,7 @@ impl Recipe for RawProxyRecipe {
     }
 
     fn public_attributes(&self, attributes: &Value) -> Value {
-        let mut shown = attributes.clone();
-        if let Some(v) = shown.pointer_mut("/httpClient/authentication/password")
-            && v.is_string()
-        {
-            *v = json!(SECRET_PLACEHOLDER);
-        }
-        shown
+        mask_secrets(attributes)
     }
 
     async fn handle(

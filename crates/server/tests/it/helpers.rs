@@ -153,6 +153,17 @@ pub fn start_binary(
 }
 
 /// A port that was free a moment ago.
+/// Waits (at most 10 s) for something to listen on loopback `port`; whether it does.
+pub fn listening(port: u16) -> bool {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

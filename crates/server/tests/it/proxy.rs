@@ -9,7 +9,6 @@ use crate::helpers::{ADMIN_PASSWORD, TestApp, free_port, sha256_hex};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 both_backends!(pull_through_cache);
 
@@ -54,11 +53,8 @@ fn start_upstream(dir: &Path, log: &Path, htpasswd: Option<&Path>) -> Upstream {
         .spawn()
         .expect("docker-registry runs (scripts/test.sh installs docker-registry)");
     let mut upstream = Upstream { child, port };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return upstream;
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    if crate::helpers::listening(port) {
+        return upstream;
     }
     let _ = upstream.child.kill();
     panic!("docker-registry did not listen on {port}");

@@ -6,7 +6,6 @@ use crate::both_backends;
 use crate::helpers::{TestApp, free_port};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 both_backends!(raw_proxy_and_group);
 
@@ -35,11 +34,8 @@ fn serve_dir(dir: &std::path::Path, port: u16) -> Remote {
         .spawn()
         .expect("python3 runs");
     let mut remote = Remote(child);
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return remote;
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    if crate::helpers::listening(port) {
+        return remote;
     }
     let _ = remote.0.kill();
     panic!("http.server did not listen on {port}");

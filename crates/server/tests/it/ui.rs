@@ -46,11 +46,8 @@ fn start_driver(log: &Path) -> Driver {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver runs (scripts/test.sh installs chromium-driver)");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Driver { child, port };
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    if crate::helpers::listening(port) {
+        return Driver { child, port };
     }
     let _ = child.kill();
     let _ = child.wait();

@@ -3,7 +3,7 @@
 //! through the token flow with its credentials; a `HEAD` of a blob it has not cached downloads
 //! nothing; a blob the upstream serves corrupted is never delivered whole nor cached; and the
 //! upstream's 429 reaches the client as `TOOMANYREQUESTS` with the upstream's `Retry-After`,
-//! never as "manifest unknown".
+//! never as "manifest unknown". A second proxy keeps its cache in an S3 blob store.
 
 use crate::both_backends;
 use crate::docker::{OCI_MANIFEST, digest, error_code, image_manifest, push_blob, put_manifest};
@@ -181,6 +181,53 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(cached, "the downloaded blob was cached");
+
+    // The same through a proxy whose blob store is S3: its spool is a local file, copied into
+    // the bucket once the digest checks out.
+    let (endpoint, bucket) = crate::blobstores::s3_endpoint();
+    let prefix = format!("proxy-{}", uuid::Uuid::new_v4().simple());
+    let r = app
+        .post_json(
+            "/service/rest/v1/blobstores/s3",
+            &json!({
+                "name": "proxy-s3",
+                "bucketConfiguration": {
+                    "bucket": {"name": bucket, "region": "us-east-1", "prefix": prefix},
+                    "bucketSecurity": {"accessKeyId": "testing", "secretAccessKey": "testing-secret"},
+                    "advancedBucketConnection": {"endpoint": endpoint, "forcePathStyle": true}
+                }
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let on_s3 = free_port();
+    let mut body = proxy_body("mirror-s3", on_s3, origin_port, "puller", "puller-secret-1");
+    body["storage"]["blobStoreName"] = json!("proxy-s3");
+    let r = app
+        .post_json("/service/rest/v1/repositories/docker/proxy", &body)
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    let r = through(Method::GET, on_s3, &format!("blobs/{layer}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap(), layer_bytes, "cold, through S3");
+    let mut cached = false;
+    for _ in 0..100 {
+        if has_asset(&app, "mirror-s3", layer_hex).await {
+            cached = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(cached, "the blob was cached in the S3 store");
+    let r = through(Method::GET, on_s3, &format!("blobs/{layer}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap(), layer_bytes, "warm, from S3");
 
     // A blob the upstream serves corrupted: no client gets it whole, the proxy keeps no copy.
     let bad_bytes = pattern(2 * 1024 * 1024 + 5, 2);

@@ -11,9 +11,10 @@ use stowage_core::group::{check_members, member_names, no_body, parse_member_nam
 use stowage_core::model::{NewAsset, RepoKind, Repository};
 use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{API_VERSION, error_response};
+use stowage_docker::http::{API_VERSION, content_route, error_response};
+use stowage_docker::layout::blob_path;
 use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
-use stowage_docker::route::{Route, parse};
+use stowage_docker::route::Route;
 use stowage_docker::settings::{bool_at, connector_port, docker_block};
 
 /// `docker-group`.
@@ -98,17 +99,7 @@ impl Recipe for DockerGroupRecipe {
         req: HttpRequest,
         body: web::Payload,
     ) -> Result<HttpResponse> {
-        if ctx.mount.starts_with("/repository/") && !ctx.mount.ends_with("/v2") {
-            let Some(rest) = ctx.path.strip_prefix("v2/") else {
-                return Ok(error_response(&RegistryError::new(
-                    ErrorCode::NameUnknown,
-                    format!("docker content is at {}/v2/<image>/…", ctx.mount),
-                )));
-            };
-            ctx.path = rest.to_owned();
-            ctx.mount.push_str("/v2");
-        }
-        let route = match parse(&ctx.path) {
+        let route = match content_route(&mut ctx) {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),
         };
@@ -215,7 +206,7 @@ impl DockerGroupRecipe {
             .filter(|m| m.id != writable.id)
             .collect();
         for digest in &manifest.blobs {
-            let path = format!("v2/-/blobs/{digest}");
+            let path = blob_path(digest);
             if catalogue.find_asset(&writable.id, &path).await?.is_some() {
                 continue;
             }

@@ -6,7 +6,6 @@
 //! written, is moved to its content address without being read again. Several chunks are joined
 //! once, at the `PUT`.
 
-use crate::blob_path;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::{StreamExt, TryStreamExt};
@@ -17,6 +16,7 @@ use stowage_core::model::{BlobRef, NewAsset, WritePolicy};
 use stowage_core::storage::{BlobStore, TmpObject};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
+use stowage_docker::layout::blob_path;
 use stowage_docker::upload::{check_chunk, progress_header};
 use stowage_docker::{Digest, ImageName};
 

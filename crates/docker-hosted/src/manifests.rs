@@ -2,7 +2,6 @@
 //! Manifests are stored and served byte-exact with the media type they were pushed with.
 
 use crate::blobs::check_writable;
-use crate::{blob_path, manifest_path};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
@@ -13,6 +12,7 @@ use stowage_core::format::ContentContext;
 use stowage_core::model::{NewAsset, WritePolicy};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
+use stowage_docker::layout::{blob_path, manifest_path, tag_members};
 use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
 use stowage_docker::{Digest, ImageName, Reference};
 
@@ -192,15 +192,7 @@ pub async fn put(
             other => other?,
         };
         // The tag's component lists its manifest, config and layers (or child manifests).
-        let members: Vec<String> = std::iter::once(manifest_path(image, digest.as_str()))
-            .chain(manifest.blobs.iter().map(blob_path))
-            .chain(
-                manifest
-                    .manifests
-                    .iter()
-                    .map(|m| manifest_path(image, m.as_str())),
-            )
-            .collect();
+        let members = tag_members(image, &digest, &manifest);
         catalogue
             .set_asset_refs(&tag_asset.id, "member", &members)
             .await?;

@@ -18,7 +18,6 @@
 //!
 //! A `HEAD` of a blob that is not cached asks the upstream with a `HEAD`; it downloads nothing.
 
-use crate::blob_path;
 use crate::upstream::{Upstream, UpstreamError};
 use actix_web::{HttpRequest, HttpResponse};
 use bytes::{Bytes, BytesMut};
@@ -34,6 +33,7 @@ use stowage_core::model::NewAsset;
 use stowage_core::storage::TmpObject;
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, RegistryResult};
+use stowage_docker::layout::blob_path;
 use stowage_docker::{Digest, ImageName};
 use tokio::sync::{mpsc, watch};
 

@@ -22,13 +22,3 @@ use stowage_core::format::Recipe;
 pub fn recipes() -> Vec<Arc<dyn Recipe>> {
     vec![Arc::new(DockerProxyRecipe::default())]
 }
-
-/// Asset path of a blob (repository-wide, as Nexus's `v2/-/blobs/…`).
-pub(crate) fn blob_path(digest: &stowage_docker::Digest) -> String {
-    format!("v2/-/blobs/{digest}")
-}
-
-/// Asset path of a manifest by digest or tag.
-pub(crate) fn manifest_path(image: &stowage_docker::ImageName, reference: &str) -> String {
-    format!("v2/{image}/manifests/{reference}")
-}

@@ -10,8 +10,8 @@ use stowage_core::model::RepoKind;
 use stowage_core::proxy::{mask_secrets, parse_minutes};
 use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{Failure, error_response};
-use stowage_docker::route::{Route, parse};
+use stowage_docker::http::{Failure, content_route, error_response};
+use stowage_docker::route::Route;
 use stowage_docker::settings::{bool_at, connector_port, docker_block};
 
 /// `docker-proxy`, with the upstream clients of its repositories.
@@ -196,18 +196,7 @@ impl Recipe for DockerProxyRecipe {
         req: HttpRequest,
         _body: web::Payload,
     ) -> Result<HttpResponse> {
-        // (A group hands its members the request already rewritten: mount ending in `/v2`.)
-        if ctx.mount.starts_with("/repository/") && !ctx.mount.ends_with("/v2") {
-            let Some(rest) = ctx.path.strip_prefix("v2/") else {
-                return Ok(error_response(&RegistryError::new(
-                    ErrorCode::NameUnknown,
-                    format!("docker content is at {}/v2/<image>/…", ctx.mount),
-                )));
-            };
-            ctx.path = rest.to_owned();
-            ctx.mount.push_str("/v2");
-        }
-        let route = match parse(&ctx.path) {
+        let route = match content_route(&mut ctx) {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),
         };

@@ -3,7 +3,6 @@
 
 use crate::fetch::cold_blob;
 use crate::upstream::{Upstream, UpstreamError};
-use crate::{blob_path, manifest_path};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use sha2::Digest as _;
@@ -13,6 +12,7 @@ use stowage_core::format::ContentContext;
 use stowage_core::model::{Asset, NewAsset};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
+use stowage_docker::layout::{blob_path, manifest_path, tag_members};
 use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
 use stowage_docker::media_types::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
 use stowage_docker::{Digest, ImageName, Reference};
@@ -198,15 +198,7 @@ async fn store_manifest(
         new.path = manifest_path(image, tag.as_str());
         new.component = Some((String::new(), image.to_string(), tag.to_string()));
         let (tag_asset, _) = catalogue.put_asset(repo, &new, true).await?;
-        let members: Vec<String> = std::iter::once(manifest_path(image, digest.as_str()))
-            .chain(manifest.blobs.iter().map(blob_path))
-            .chain(
-                manifest
-                    .manifests
-                    .iter()
-                    .map(|m| manifest_path(image, m.as_str())),
-            )
-            .collect();
+        let members = tag_members(image, digest, manifest);
         catalogue
             .set_asset_refs(&tag_asset.id, "member", &members)
             .await?;

@@ -8,6 +8,26 @@ use stowage_core::CoreError;
 /// Header every Distribution API response carries.
 pub const API_VERSION: (&str, &str) = ("Docker-Distribution-Api-Version", "registry/2.0");
 
+/// The docker route a content request asks for. Nexus's own URL form,
+/// `/repository/<name>/v2/<image>/…` (asset download URLs use it), is first rewritten to the
+/// `/v2` form in `ctx`; a group hands its members the request already rewritten (its mount ends
+/// in `/v2`). A path that is not a Distribution API endpoint is the registry's error.
+pub fn content_route(
+    ctx: &mut stowage_core::format::ContentContext,
+) -> Result<crate::route::Route, RegistryError> {
+    if ctx.mount.starts_with("/repository/") && !ctx.mount.ends_with("/v2") {
+        let Some(rest) = ctx.path.strip_prefix("v2/") else {
+            return Err(RegistryError::new(
+                ErrorCode::NameUnknown,
+                format!("docker content is at {}/v2/<image>/…", ctx.mount),
+            ));
+        };
+        ctx.path = rest.to_owned();
+        ctx.mount.push_str("/v2");
+    }
+    crate::route::parse(&ctx.path)
+}
+
 /// The HTTP response for a registry error: the spec's JSON body and status.
 pub fn error_response(e: &RegistryError) -> HttpResponse {
     HttpResponse::build(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST))

@@ -2,12 +2,13 @@
 //! v1.1: validated names, tags and digests ([`reference`]), manifest media types
 //! ([`media_types`]) and parsing ([`manifest`]), chunked-upload range checks ([`upload`]), the
 //! table of error codes with their HTTP statuses ([`errors`]), and the shared repository settings
-//! ([`settings`]).
+//! ([`settings`]), and where content lives among a repository's assets ([`layout`]).
 //!
 //! [`http`] renders registry errors; the hosted implementation is `stowage-docker-hosted`.
 
 pub mod errors;
 pub mod http;
+pub mod layout;
 pub mod manifest;
 pub mod media_types;
 pub mod reference;

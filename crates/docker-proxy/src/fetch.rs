@@ -16,9 +16,11 @@
 //! it to the blob store, records the asset, and only then leaves the table of flights, so a
 //! request that comes later either joins it or finds the blob cached.
 //!
-//! A `HEAD` of a blob that is not cached asks the upstream with a `HEAD`; it downloads nothing.
+//! A `Range` (a client resuming a pull) is served from the download once its size is known. A
+//! `HEAD` of a blob that is not cached asks the upstream with a `HEAD`; it downloads nothing.
 
 use crate::upstream::{Upstream, UpstreamError};
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use bytes::{Bytes, BytesMut};
 use futures_util::{FutureExt as _, StreamExt as _};
@@ -29,6 +31,7 @@ use std::os::unix::fs::FileExt as _;
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
 use stowage_core::format::ContentContext;
+use stowage_core::http::{RangeRequest, parse_range};
 use stowage_core::model::NewAsset;
 use stowage_core::storage::TmpObject;
 use stowage_docker::errors::{ErrorCode, RegistryError};
@@ -188,17 +191,45 @@ pub async fn cold_blob(
     if head {
         return Ok(head_response(resp, total));
     }
+    // A range (a client resuming a pull) is served from the download once its size is known.
+    let mut range = None;
+    if let Some(size) = total {
+        resp.insert_header((header::ACCEPT_RANGES, "bytes"));
+        let asked = req
+            .headers()
+            .get(header::RANGE)
+            .and_then(|v| v.to_str().ok());
+        match parse_range(asked, size) {
+            RangeRequest::Full => {}
+            RangeRequest::Partial(r) => {
+                resp.status(StatusCode::PARTIAL_CONTENT).insert_header((
+                    header::CONTENT_RANGE,
+                    format!("bytes {}-{}/{size}", r.start, r.end - 1),
+                ));
+                range = Some(r);
+            }
+            RangeRequest::Unsatisfiable => {
+                return Ok(resp
+                    .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                    .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                    .finish());
+            }
+        }
+    }
     let spool = flight.file.get().cloned().ok_or_else(|| {
         Failure::Core(stowage_core::CoreError::Internal(
             "a download without its spool file".into(),
         ))
     })?;
+    let (offset, end) = range.as_ref().map_or((0, None), |r| (r.start, Some(r.end)));
+    let length = range.map(|r| r.end - r.start).or(total);
     let body = futures_util::stream::unfold(
         Reader {
             flight,
             progress,
             spool,
-            offset: 0,
+            offset,
+            end,
         },
         |mut r| async move {
             match r.next().await {
@@ -211,8 +242,8 @@ pub async fn cold_blob(
             }
         },
     );
-    match total {
-        Some(t) => Ok(resp.no_chunking(t).streaming(body)),
+    match length {
+        Some(len) => Ok(resp.no_chunking(len).streaming(body)),
         None => Ok(resp.streaming(body)),
     }
 }
@@ -294,12 +325,29 @@ struct Reader {
     progress: watch::Receiver<Progress>,
     spool: Arc<std::fs::File>,
     offset: u64,
+    /// Where a range ends (exclusive); `None`: at the end of the blob.
+    end: Option<u64>,
 }
 
 impl Reader {
-    /// The next bytes from `offset`: from the window when they are there, else from the spool
-    /// file, else once they arrive. `None` at the end.
+    /// The next bytes from `offset`, up to `end`. `None` at the end.
     async fn next(&mut self) -> std::io::Result<Option<Bytes>> {
+        let Some(end) = self.end else {
+            return self.next_of_blob().await;
+        };
+        if self.offset >= end {
+            return Ok(None);
+        }
+        let mut bytes = self.next_of_blob().await?;
+        if let Some(b) = bytes.as_mut() {
+            b.truncate((end - self.offset).min(b.len() as u64) as usize);
+        }
+        Ok(bytes)
+    }
+
+    /// The next bytes from `offset`: from the window when they are there, else from the spool
+    /// file, else once they arrive. `None` at the end of the blob.
+    async fn next_of_blob(&mut self) -> std::io::Result<Option<Bytes>> {
         loop {
             let (published, on_disk, finished) = match &*self.progress.borrow_and_update() {
                 Progress::Receiving {

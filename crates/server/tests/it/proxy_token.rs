@@ -177,6 +177,26 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), 404);
 
+    // A range of a blob not cached (a client resuming a pull) is served from the download,
+    // which still fetches and caches the whole blob.
+    let ranged_bytes = pattern(1024 * 1024 + 3, 3);
+    let ranged = push_blob(&app, "origin", "app", &ranged_bytes).await;
+    let r = through(Method::GET, mirror, &format!("blobs/{ranged}"))
+        .header("range", "bytes=1000-1999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 206, "a range of an uncached blob");
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes 1000-1999/{}", ranged_bytes.len()).as_str()
+    );
+    assert_eq!(r.bytes().await.unwrap(), ranged_bytes[1000..2000]);
+    assert!(
+        cached_soon(&app, "mirror", ranged.trim_start_matches("sha256:")).await,
+        "the whole blob was cached after a range of it"
+    );
+
     // GET: the bytes, then the cached copy.
     let r = through(Method::GET, mirror, &format!("blobs/{layer}"))
         .send()

@@ -387,6 +387,26 @@ PY
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+# PULLS timed GETs of the blob from the registry at $1 to /dev/null; the other arguments are
+# extra curl options (credentials). Sets PULL_MEDIAN and PULL_RUNS (ms), or returns 1 at the
+# first answer that is not 200 with every byte, with PULL_BAD set to it (status, bytes).
+time_pulls() {
+    local url="$1/v2/bench/blobs/$BLOB_DIGEST" t0 t1 out i runs=()
+    shift
+    for ((i = 0; i < PULLS; i++)); do
+        t0="$(now_ns)"
+        out="$(curl -sS "$@" -o /dev/null -w '%{http_code} %{size_download}' "$url")" || out="000 0"
+        t1="$(now_ns)"
+        if [[ "$out" != "200 $BLOB_BYTES" ]]; then
+            PULL_BAD="$out"
+            return 1
+        fi
+        runs+=("$(ms_between "$t0" "$t1")")
+    done
+    PULL_MEDIAN="$(printf '%s\n' "${runs[@]}" | median)"
+    PULL_RUNS="$(printf '%s ms, ' "${runs[@]}" | sed 's/, $//')"
+}
+
 # GET of the admin-UI page $1 (a path on the main listener) with the session cookie, once to
 # warm up and then UI_GETS times; every answer must be 200 and list tag $2. Sets UI_MEDIAN (ms to
 # the first byte, curl's time_starttransfer), UI_RUNS and UI_ROWS (tags on the page).
@@ -507,28 +527,17 @@ bench_registry() { # name
     # 1 GiB pull: PULLS timed GETs to /dev/null (the median counts: one GET of a cached file
     # takes about a second and varies a lot on this kind of machine), then one verified copy
     if [[ "${R[$name.push_ms]}" != failed ]]; then
-        local runs=() i ok=1
         c0="$(cpu_ticks "$server_pid")"
-        for ((i = 0; i < PULLS; i++)); do
-            t0="$(now_ns)"
-            out="$(curl -sS "${AUTH[@]}" -o /dev/null -w '%{http_code} %{size_download}' "$BASE/v2/bench/blobs/$BLOB_DIGEST")" || out="000 0"
-            t1="$(now_ns)"
-            if [[ "$out" != "200 $BLOB_BYTES" ]]; then
-                ok=0
-                NOTES+=("$name: a blob pull answered '$out' (status, bytes)")
-                break
-            fi
-            runs+=("$(ms_between "$t0" "$t1")")
-        done
-        c1="$(cpu_ticks "$server_pid")"
-        if ((ok)); then
-            R[$name.pull_ms]="$(printf '%s\n' "${runs[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
-            R[$name.pull_mbps]="$(mbps "$BLOB_BYTES" "${R[$name.pull_ms]}")"
-            R[$name.pull_runs]="$(printf '%s ms, ' "${runs[@]}" | sed 's/, $//')"
+        if time_pulls "$BASE" "${AUTH[@]}"; then
+            R[$name.pull_ms]="$PULL_MEDIAN"
+            R[$name.pull_mbps]="$(mbps "$BLOB_BYTES" "$PULL_MEDIAN")"
+            R[$name.pull_runs]="$PULL_RUNS"
         else
+            NOTES+=("$name: a blob pull answered '$PULL_BAD' (status, bytes)")
             R[$name.pull_ms]=failed
             R[$name.pull_mbps]=failed
         fi
+        c1="$(cpu_ticks "$server_pid")"
         R[$name.pull_cpu]="$(awk -v t=$((c1 - c0)) -v h="$CLK_TCK" -v n="$PULLS" 'BEGIN { printf "%.1f", t / h / n }')"
         got="$(curl -sS "${AUTH[@]}" "$BASE/v2/bench/blobs/$BLOB_DIGEST" | sha256sum | cut -d' ' -f1)"
         if [[ "$got" == "$BLOB_HEX" ]]; then
@@ -612,7 +621,7 @@ bench_registry() { # name
 # upstream while it is streamed), then, once the proxy has stored its copy, PULLS warm pulls and
 # one verified copy. Sets R[proxy.*].
 bench_proxy() {
-    local p=proxy up="$1" t0 t1 c0 c1 u0 u1 m0 m1 out got i runs=() ok=1
+    local p=proxy up="$1" t0 t1 c0 c1 u0 u1 m0 m1 out got i
     R[$p.direct_ms]="not run" R[$p.direct_mbps]="not run"
     R[$p.cold_ms]="not run" R[$p.cold_mbps]="not run" R[$p.warm_ms]="not run" R[$p.warm_mbps]="not run"
     if [[ "${R[distribution.push_ms]}" == failed ]]; then
@@ -621,25 +630,15 @@ bench_proxy() {
     fi
     log "== proxy: $PULLS direct pulls from distribution at $up (the cold pull's reference)"
     m0="$(machine_ticks)"
-    for ((i = 0; i < PULLS; i++)); do
-        t0="$(now_ns)"
-        out="$(curl -sS -o /dev/null -w '%{http_code} %{size_download}' "$up/v2/bench/blobs/$BLOB_DIGEST")" || out="000 0"
-        t1="$(now_ns)"
-        if [[ "$out" != "200 $BLOB_BYTES" ]]; then
-            ok=0
-            NOTES+=("proxy: a direct pull from distribution answered '$out' (status, bytes)")
-            break
-        fi
-        runs+=("$(ms_between "$t0" "$t1")")
-    done
-    m1="$(machine_ticks)"
-    if ((ok)); then
+    if time_pulls "$up"; then
+        m1="$(machine_ticks)"
         R[$p.direct_machine_cpu]="$(ticks_s $((m1 - m0)) "$PULLS")"
-        R[$p.direct_ms]="$(printf '%s\n' "${runs[@]}" | median)"
-        R[$p.direct_mbps]="$(mbps "$BLOB_BYTES" "${R[$p.direct_ms]}")"
-        R[$p.direct_runs]="$(printf '%s ms, ' "${runs[@]}" | sed 's/, $//')"
+        R[$p.direct_ms]="$PULL_MEDIAN"
+        R[$p.direct_mbps]="$(mbps "$BLOB_BYTES" "$PULL_MEDIAN")"
+        R[$p.direct_runs]="$PULL_RUNS"
         log "proxy: direct pull median ${R[$p.direct_ms]} ms (${R[$p.direct_mbps]} MB/s; ${R[$p.direct_runs]})"
     else
+        NOTES+=("proxy: a direct pull from distribution answered '$PULL_BAD' (status, bytes)")
         R[$p.direct_ms]=failed
         R[$p.direct_mbps]=failed
     fi
@@ -690,25 +689,15 @@ bench_proxy() {
     log "proxy: the blob was stored in the proxy's blob store ≤ ${R[$p.stored_after]} ms after the cold pull ended"
 
     # warm: PULLS GETs of the cached blob, then one verified copy
-    runs=() ok=1
     c0="$(cpu_ticks "$server_pid")"
-    for ((i = 0; i < PULLS; i++)); do
-        t0="$(now_ns)"
-        out="$(curl -sS "${AUTH[@]}" -o /dev/null -w '%{http_code} %{size_download}' "$BASE/v2/bench/blobs/$BLOB_DIGEST")" || out="000 0"
-        t1="$(now_ns)"
-        if [[ "$out" != "200 $BLOB_BYTES" ]]; then
-            ok=0
-            NOTES+=("proxy: a warm pull through the proxy answered '$out' (status, bytes)")
-            break
-        fi
-        runs+=("$(ms_between "$t0" "$t1")")
-    done
-    c1="$(cpu_ticks "$server_pid")"
-    if ((ok)); then
-        R[$p.warm_ms]="$(printf '%s\n' "${runs[@]}" | median)"
-        R[$p.warm_mbps]="$(mbps "$BLOB_BYTES" "${R[$p.warm_ms]}")"
-        R[$p.warm_runs]="$(printf '%s ms, ' "${runs[@]}" | sed 's/, $//')"
+    if time_pulls "$BASE" "${AUTH[@]}"; then
+        c1="$(cpu_ticks "$server_pid")"
+        R[$p.warm_ms]="$PULL_MEDIAN"
+        R[$p.warm_mbps]="$(mbps "$BLOB_BYTES" "$PULL_MEDIAN")"
+        R[$p.warm_runs]="$PULL_RUNS"
     else
+        c1="$(cpu_ticks "$server_pid")"
+        NOTES+=("proxy: a warm pull through the proxy answered '$PULL_BAD' (status, bytes)")
         R[$p.warm_ms]=failed R[$p.warm_mbps]=failed
     fi
     R[$p.warm_cpu]="$(awk -v t=$((c1 - c0)) -v h="$CLK_TCK" -v n="$PULLS" 'BEGIN { printf "%.1f", t / h / n }')"

@@ -119,17 +119,29 @@ pub(crate) async fn delete(
     caller: Caller,
     id: web::Path<String>,
 ) -> RestResult<HttpResponse> {
+    delete_asset(&req, &state, &caller, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes asset `id` if the caller may (checked, then audited); returns its repository and
+/// what it was. The REST API and the admin UI both delete through this.
+pub(crate) async fn delete_asset(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Repository, Asset), CoreError> {
     let catalogue = &state.services.catalogue;
-    let asset = catalogue.asset(&id).await?;
+    let asset = catalogue.asset(id).await?;
     let repo = catalogue.repository_by_id(&asset.repository_id).await?;
-    require_on(&caller, &repo, Action::Delete)?;
-    catalogue.delete_asset(&id).await?;
+    require_on(caller, &repo, Action::Delete)?;
+    catalogue.delete_asset(id).await?;
     super::audit(
-        &req,
-        &state,
-        &caller,
+        req,
+        state,
+        caller,
         "asset.delete",
         &format!("{}/{}", repo.name, asset.path),
     );
-    Ok(HttpResponse::NoContent().finish())
+    Ok((repo, asset))
 }

@@ -67,19 +67,31 @@ pub(crate) async fn delete(
     caller: Caller,
     id: web::Path<String>,
 ) -> RestResult<HttpResponse> {
+    delete_component(&req, &state, &caller, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Deletes component `id` if the caller may (checked, then audited); returns its repository
+/// and what it was. The REST API and the admin UI both delete through this.
+pub(crate) async fn delete_component(
+    req: &HttpRequest,
+    state: &State,
+    caller: &Caller,
+    id: &str,
+) -> Result<(Repository, ComponentWithAssets), stowage_core::CoreError> {
     let catalogue = &state.services.catalogue;
-    let c = catalogue.component(&id).await?;
+    let c = catalogue.component(id).await?;
     let repo = catalogue
         .repository_by_id(&c.component.repository_id)
         .await?;
-    require_on(&caller, &repo, Action::Delete)?;
-    catalogue.delete_component(&id).await?;
+    require_on(caller, &repo, Action::Delete)?;
+    catalogue.delete_component(id).await?;
     super::audit(
-        &req,
-        &state,
-        &caller,
+        req,
+        state,
+        caller,
         "component.delete",
         &format!("{}/{}:{}", repo.name, c.component.name, c.component.version),
     );
-    Ok(HttpResponse::NoContent().finish())
+    Ok((repo, c))
 }

@@ -27,6 +27,14 @@ fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
+/// Every value of a repeated field (checkboxes of one name).
+fn fields<'a>(f: &'a Fields, name: &str) -> Vec<&'a str> {
+    f.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
 fn csrf_of(req: &HttpRequest, f: &Fields) -> Result<(), CoreError> {
     check_csrf(req, field(f, "csrf"))
 }
@@ -1016,11 +1024,7 @@ pub(crate) async fn create_user(
     form: web::Form<Fields>,
 ) -> Result<HttpResponse, UiError> {
     csrf_of(&req, &form)?;
-    let roles: Vec<&str> = form
-        .iter()
-        .filter(|(k, _)| k == "roles")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let roles = fields(&form, "roles");
     let body = json!({
         "userId": field(&form, "userId"), "firstName": field(&form, "firstName"),
         "lastName": field(&form, "lastName"), "emailAddress": field(&form, "emailAddress"),
@@ -1116,11 +1120,7 @@ pub(crate) async fn create_role(
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
-    let contained: Vec<&str> = form
-        .iter()
-        .filter(|(k, _)| k == "roles")
-        .map(|(_, v)| v.as_str())
-        .collect();
+    let contained = fields(&form, "roles");
     let body = json!({
         "id": field(&form, "id"), "name": field(&form, "id"),
         "description": field(&form, "description"), "privileges": privileges, "roles": contained,

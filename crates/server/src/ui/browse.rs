@@ -4,6 +4,7 @@
 
 use super::{Chrome, UiError, check_csrf, human_bytes, render, see_other, with_notice};
 use crate::auth::{Caller, client_ip};
+use crate::rest::assets::require_on;
 use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -15,7 +16,6 @@ use stowage_core::CoreError;
 use stowage_core::format::ContentContext;
 use stowage_core::model::{Asset, Repository};
 use stowage_core::rfc3339;
-use stowage_core::security::audit::AuditEvent;
 use stowage_core::security::{Action, Permission};
 
 /// Tags shown per page of an image.
@@ -31,16 +31,6 @@ fn may(caller: &Caller, repo: &Repository, action: Action) -> bool {
             action,
         })
     })
-}
-
-fn require(caller: &Caller, repo: &Repository, action: Action) -> Result<(), CoreError> {
-    caller
-        .require(Permission::RepositoryView {
-            format: &repo.format,
-            repository: &repo.name,
-            action,
-        })
-        .map(|_| ())
 }
 
 /// Host (and port) clients reach this server at, from the configured base URL or the request.
@@ -179,7 +169,7 @@ pub(crate) async fn tree(
     let (repo_name, dir) = path.into_inner();
     let catalogue = &state.services.catalogue;
     let repo = catalogue.repository(&repo_name).await?;
-    require(&caller, &repo, Action::Browse)?;
+    require_on(&caller, &repo, Action::Browse)?;
     if dir.split('/').any(|s| s == "..") {
         return Err(CoreError::invalid("path", "must not contain '..' segments").into());
     }
@@ -353,7 +343,7 @@ pub(crate) async fn component(
     let repo = catalogue
         .repository_by_id(&c.component.repository_id)
         .await?;
-    require(&caller, &repo, Action::Browse)?;
+    require_on(&caller, &repo, Action::Browse)?;
     let base = format!("/ui/browse/{}/", repo.name);
     let mut crumbs = vec![
         ("Browse".to_owned(), "/ui/".to_owned()),
@@ -519,7 +509,7 @@ pub(crate) async fn asset(
     let catalogue = &state.services.catalogue;
     let a = catalogue.asset(&id).await?;
     let repo = catalogue.repository_by_id(&a.repository_id).await?;
-    require(&caller, &repo, Action::Browse)?;
+    require_on(&caller, &repo, Action::Browse)?;
     let base = format!("/ui/browse/{}/", repo.name);
     let mut crumbs = vec![
         ("Browse".to_owned(), "/ui/".to_owned()),
@@ -595,18 +585,7 @@ pub(crate) async fn delete_asset(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, UiError> {
     check_csrf(&req, &form.csrf)?;
-    let catalogue = &state.services.catalogue;
-    let a = catalogue.asset(&id).await?;
-    let repo = catalogue.repository_by_id(&a.repository_id).await?;
-    require(&caller, &repo, Action::Delete)?;
-    catalogue.delete_asset(&id).await?;
-    audit(
-        &req,
-        &state,
-        &caller,
-        "asset.delete",
-        &format!("{}/{}", repo.name, a.path),
-    );
+    let (repo, a) = crate::rest::assets::delete_asset(&req, &state, &caller, &id).await?;
     Ok(see_other(&with_notice(
         &format!("/ui/browse/{}/", repo.name),
         &format!("Deleted {}.", a.path),
@@ -622,34 +601,11 @@ pub(crate) async fn delete_component(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, UiError> {
     check_csrf(&req, &form.csrf)?;
-    let catalogue = &state.services.catalogue;
-    let c = catalogue.component(&id).await?;
-    let repo = catalogue
-        .repository_by_id(&c.component.repository_id)
-        .await?;
-    require(&caller, &repo, Action::Delete)?;
-    catalogue.delete_component(&id).await?;
-    let what = format!("{}:{}", c.component.name, c.component.version);
-    audit(
-        &req,
-        &state,
-        &caller,
-        "component.delete",
-        &format!("{}/{what}", repo.name),
-    );
+    let (repo, c) = crate::rest::components::delete_component(&req, &state, &caller, &id).await?;
     Ok(see_other(&with_notice(
         &format!("/ui/browse/{}/", repo.name),
-        &format!("Deleted {what}."),
+        &format!("Deleted {}:{}.", c.component.name, c.component.version),
     )))
-}
-
-fn audit(req: &HttpRequest, state: &State, caller: &Caller, action: &str, target: &str) {
-    state.security.audit().record(AuditEvent::new(
-        caller.name(),
-        Some(&client_ip(req)),
-        action,
-        target,
-    ));
 }
 
 pub struct SearchRow {
@@ -819,7 +775,7 @@ pub(crate) async fn upload(
                 .find_repository(&repo_name)
                 .await?
                 .ok_or_else(|| CoreError::invalid("repository", "choose a repository"))?;
-            require(&caller, &repo, Action::Add)?;
+            require_on(&caller, &repo, Action::Add)?;
             let recipe = state
                 .recipes
                 .get(&repo.format, repo.kind)
@@ -864,7 +820,7 @@ pub(crate) async fn upload(
             .map(|c| c.map_err(|e| std::io::Error::other(e.to_string())))
             .boxed_local();
         recipe.upload(&ctx, &path, body).await?;
-        audit(
+        crate::rest::audit(
             &req,
             &state,
             &caller,

@@ -235,12 +235,7 @@ pub(crate) async fn sign_out(
             .delete_ui_session(&hash(c.value()))
             .await?;
     }
-    state.security.audit().record(AuditEvent::new(
-        caller.name(),
-        Some(&client_ip(&req)),
-        "signout.ui",
-        caller.name(),
-    ));
+    crate::rest::audit(&req, &state, &caller, "signout.ui", caller.name());
     let mut resp = see_other("/ui/signin");
     resp.add_removal_cookie(&Cookie::build(SESSION_COOKIE, "").path("/").finish())
         .map_err(|e| UiError(CoreError::Internal(e.to_string())))?;

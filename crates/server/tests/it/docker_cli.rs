@@ -71,19 +71,7 @@ async fn push_remove_pull(config: &Path, registry: &str, local: &str, remote: &s
     )
     .await;
     ok(&login, "docker login");
-    ok(
-        &run(
-            c.clone(),
-            vec!["tag".into(), local.into(), remote.into()],
-            None,
-        )
-        .await,
-        "docker tag",
-    );
-    ok(
-        &run(c.clone(), vec!["push".into(), remote.into()], None).await,
-        "docker push",
-    );
+    tag_and_push(&c, local, remote, "docker push").await;
     ok(
         &run(c.clone(), vec!["rmi".into(), remote.into()], None).await,
         "docker rmi",
@@ -136,6 +124,14 @@ pub(crate) async fn import_image(work: &Path) -> (String, String, String) {
 }
 
 /// The id of local image `image`.
+/// `docker tag from to`, then `docker push to` (`what` names the push if it fails).
+pub(crate) async fn tag_and_push(config: &Path, from: &str, to: &str, what: &str) {
+    let tag = ["tag", from, to].map(str::to_owned).to_vec();
+    ok(&run(config.to_owned(), tag, None).await, "docker tag");
+    let push = ["push", to].map(str::to_owned).to_vec();
+    ok(&run(config.to_owned(), push, None).await, what);
+}
+
 pub(crate) async fn image_id(config: &Path, image: &str) -> String {
     let args = ["image", "inspect", "-f", "{{.Id}}", image];
     let out = run(config.to_owned(), args.map(str::to_owned).to_vec(), None).await;

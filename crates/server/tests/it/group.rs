@@ -3,7 +3,7 @@
 //! (itself, cycles, unknown or non-docker members, a writable member outside the group).
 
 use crate::both_backends;
-use crate::docker_cli::{image_id, import_image, login, ok, run};
+use crate::docker_cli::{image_id, import_image, login, ok, run, tag_and_push};
 use crate::helpers::{ADMIN_PASSWORD, TestApp, docker_body, free_port};
 use serde_json::{Value, json};
 
@@ -44,19 +44,7 @@ async fn group_serves_members_and_takes_pushes(app: TestApp) {
             "1"
         };
         let remote = format!("{main}/{repo}/{image}-{unique}:{tag}");
-        ok(
-            &run(
-                config.clone(),
-                vec!["tag".into(), local.clone(), remote.clone()],
-                None,
-            )
-            .await,
-            "tag",
-        );
-        ok(
-            &run(config.clone(), vec!["push".into(), remote.clone()], None).await,
-            "push to a member",
-        );
+        tag_and_push(&config, &local, &remote, "push to a member").await;
         let _ = run(config.clone(), vec!["rmi".into(), remote], None).await;
     }
 
@@ -109,19 +97,7 @@ async fn group_serves_members_and_takes_pushes(app: TestApp) {
 
     // A push to the group lands in its writable member.
     let pushed = format!("{group}/gamma-{unique}:1");
-    ok(
-        &run(
-            config.clone(),
-            vec!["tag".into(), local.clone(), pushed.clone()],
-            None,
-        )
-        .await,
-        "tag",
-    );
-    ok(
-        &run(config.clone(), vec!["push".into(), pushed.clone()], None).await,
-        "push through the group",
-    );
+    tag_and_push(&config, &local, &pushed, "push through the group").await;
     let components: Value = app
         .get("/service/rest/v1/components?repository=gb")
         .await
@@ -145,19 +121,7 @@ async fn group_serves_members_and_takes_pushes(app: TestApp) {
     std::fs::create_dir_all(&other_work).unwrap();
     let (other_local, other_id, other_unique) = import_image(&other_work).await;
     let in_ga = format!("{main}/ga/delta-{other_unique}:1");
-    ok(
-        &run(
-            config.clone(),
-            vec!["tag".into(), other_local.clone(), in_ga.clone()],
-            None,
-        )
-        .await,
-        "tag",
-    );
-    ok(
-        &run(config.clone(), vec!["push".into(), in_ga.clone()], None).await,
-        "push to ga",
-    );
+    tag_and_push(&config, &other_local, &in_ga, "push to ga").await;
     let through = format!("{group}/epsilon-{other_unique}:1");
     ok(
         &run(

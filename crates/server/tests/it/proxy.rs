@@ -4,7 +4,7 @@
 //! upstream stopped (the cache still serves), unknown tags, and credentials kept out of the API.
 
 use crate::both_backends;
-use crate::docker_cli::{image_id, import_image, login, ok, run};
+use crate::docker_cli::{image_id, import_image, login, ok, run, tag_and_push};
 use crate::helpers::{ADMIN_PASSWORD, TestApp, free_port, sha256_hex};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -73,24 +73,7 @@ async fn pull_through_cache(app: TestApp) {
     let (local, local_id, unique) = import_image(work.path()).await;
     let name = format!("team/app-{unique}");
     let upstream_image = format!("{up}/{name}:1");
-    ok(
-        &run(
-            config.clone(),
-            vec!["tag".into(), local.clone(), upstream_image.clone()],
-            None,
-        )
-        .await,
-        "tag",
-    );
-    ok(
-        &run(
-            config.clone(),
-            vec!["push".into(), upstream_image.clone()],
-            None,
-        )
-        .await,
-        "push upstream",
-    );
+    tag_and_push(&config, &local, &upstream_image, "push upstream").await;
 
     // A 200 MB blob in the upstream for the concurrency check.
     let big: Vec<u8> = (0..200_000_000u32)
@@ -227,19 +210,7 @@ async fn pull_through_cache(app: TestApp) {
         "docker login (main)",
     );
     let own = format!("{main}/own/own-{unique}:1");
-    ok(
-        &run(
-            config.clone(),
-            vec!["tag".into(), proxied.clone(), own.clone()],
-            None,
-        )
-        .await,
-        "tag",
-    );
-    ok(
-        &run(config.clone(), vec!["push".into(), own.clone()], None).await,
-        "push to the hosted member",
-    );
+    tag_and_push(&config, &proxied, &own, "push to the hosted member").await;
     let group_port = free_port();
     let r = app
         .post_json(
@@ -288,24 +259,13 @@ async fn pull_through_cache(app: TestApp) {
         "docker login (secured upstream)",
     );
     let secured_image = format!("{secured_addr}/{name}:1");
-    ok(
-        &run(
-            config.clone(),
-            vec!["tag".into(), proxied.clone(), secured_image.clone()],
-            None,
-        )
-        .await,
-        "tag",
-    );
-    ok(
-        &run(
-            config.clone(),
-            vec!["push".into(), secured_image.clone()],
-            None,
-        )
-        .await,
+    tag_and_push(
+        &config,
+        &proxied,
+        &secured_image,
         "push to the secured upstream",
-    );
+    )
+    .await;
     let _ = run(config.clone(), vec!["rmi".into(), secured_image], None).await;
     for (repo, password, works) in [
         ("authed", secret.as_str(), true),

@@ -5,7 +5,7 @@
 //! console errors and with a label on every control; a form post without the CSRF token refused.
 //! Screenshots of the main pages go to `STOWAGE_SCREENSHOTS` (default `target/screenshots`).
 
-use crate::docker_cli::{import_image, login, ok, run};
+use crate::docker_cli::{import_image, login, ok, run, tag_and_push};
 use crate::helpers::{Db, free_port, fresh_postgres_url, start, test_config};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -341,19 +341,7 @@ async fn admin_ui(db: Db) {
         "docker login",
     );
     let image = format!("{registry}/web-{unique}:1.0");
-    ok(
-        &run(
-            config.clone(),
-            vec!["tag".into(), local.clone(), image.clone()],
-            None,
-        )
-        .await,
-        "tag",
-    );
-    ok(
-        &run(config.clone(), vec!["push".into(), image.clone()], None).await,
-        "push",
-    );
+    tag_and_push(&config, &local, &image, "push").await;
 
     // Browse to it: repository, image, tag page with layers and the pull command.
     ui.go("/ui/").await;

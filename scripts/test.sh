@@ -27,8 +27,20 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 export PIP_ROOT_USER_ACTION=ignore
 export PIP_NO_INPUT=1
 
+# Each banner closes the phase before it, printing how long that phase took.
+phase=""
+phase_start=$SECONDS
 banner() {
+    end_phase
+    phase="$*"
+    phase_start=$SECONDS
     printf '\n==================== %s ====================\n' "$*"
+}
+end_phase() {
+    if [[ -n "$phase" ]]; then
+        printf -- '---- %s: %d s\n' "$phase" "$((SECONDS - phase_start))"
+    fi
+    phase=""
 }
 
 die() {
@@ -151,6 +163,7 @@ moto_pid=""
 step_pid=""
 cleanup() {
     local status=$?
+    end_phase
     if [[ -n "${dockerd_pid:-}" ]] && kill -0 "$dockerd_pid" 2>/dev/null; then
         kill "$dockerd_pid" 2>/dev/null || true
         wait "$dockerd_pid" 2>/dev/null || true
@@ -244,4 +257,7 @@ else
     run_step cargo test --workspace --no-fail-fast
 fi
 
+end_phase
 banner "All checks passed"
+phase=""
+printf -- '---- total: %d s\n' "$SECONDS"

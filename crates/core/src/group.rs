@@ -5,6 +5,7 @@
 
 use crate::format::Services;
 use crate::model::RepoKind;
+use crate::names::same_repository;
 use crate::{CoreError, Result};
 use actix_web::{FromRequest, HttpRequest, web};
 use serde_json::Value;
@@ -52,7 +53,10 @@ pub fn parse_member_names(body: &Value) -> Result<Vec<String>> {
         ));
     }
     let mut seen = HashSet::new();
-    if let Some(dup) = members.iter().find(|m| !seen.insert(m.as_str())) {
+    if let Some(dup) = members
+        .iter()
+        .find(|m| !seen.insert(m.to_ascii_lowercase()))
+    {
         return Err(CoreError::invalid(FIELD, format!("names '{dup}' twice")));
     }
     Ok(members)
@@ -69,7 +73,7 @@ pub async fn check_members(
 ) -> Result<()> {
     let catalogue = &services.catalogue;
     for m in member_names(attributes) {
-        if m == name {
+        if same_repository(&m, name) {
             return Err(CoreError::invalid(FIELD, "a group cannot contain itself"));
         }
         let Some(repo) = catalogue.find_repository(&m).await? else {
@@ -90,11 +94,11 @@ pub async fn check_members(
         let mut todo = vec![repo];
         let mut visited = HashSet::new();
         while let Some(r) = todo.pop() {
-            if !visited.insert(r.name.clone()) || r.kind != RepoKind::Group {
+            if !visited.insert(r.name.to_ascii_lowercase()) || r.kind != RepoKind::Group {
                 continue;
             }
             for inner in member_names(&r.attributes) {
-                if inner == name {
+                if same_repository(&inner, name) {
                     return Err(CoreError::invalid(
                         FIELD,
                         format!(

@@ -4,6 +4,11 @@ use crate::CoreError;
 use std::fmt;
 
 /// A repository name as Nexus allows it: letters, digits, `.`, `-`, `_`; not starting with `.` or `_`.
+///
+/// Names keep the case they were created with, but two names that differ only in case name the
+/// same repository, as in Nexus: [`same_repository`] is the one rule, used by the catalogue's
+/// lookups (SQL `lower(name)`, with a unique index on it), by privilege matching (which ignores
+/// ASCII case in every part, as Shiro does) and by group member checks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RepositoryName(String);
 
@@ -44,6 +49,12 @@ impl fmt::Display for RepositoryName {
     }
 }
 
+/// Whether `a` and `b` name the same repository: equal ignoring ASCII case. Names are ASCII
+/// (see [`RepositoryName::parse`]), so this agrees with SQL `lower()` on both catalogues.
+pub fn same_repository(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
 /// A blob store name: same alphabet as repository names.
 pub fn parse_blob_store_name(s: &str) -> Result<String, CoreError> {
     RepositoryName::parse(s).map(|n| n.0)
@@ -66,5 +77,12 @@ mod tests {
             assert!(RepositoryName::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(RepositoryName::parse(&"a".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn names_that_differ_only_in_case_are_the_same_repository() {
+        assert!(same_repository("dupe", "DUPE"));
+        assert!(same_repository("Sec-A", "sec-a"));
+        assert!(!same_repository("sec-a", "sec-b"));
     }
 }

@@ -74,6 +74,7 @@ impl Catalogue {
             });
         }
         let pool = options.connect(url).await?;
+        repositories::refuse_names_differing_in_case(&pool).await?;
         match backend {
             Backend::Sqlite => sqlx::migrate!("../../migrations/sqlite").run(&pool).await?,
             Backend::Postgres => {

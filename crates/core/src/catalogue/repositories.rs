@@ -31,19 +31,32 @@ fn from_row(r: &AnyRow) -> Result<Repository> {
 fn name_taken(name: &str) -> impl FnOnce(sqlx::Error) -> CoreError + '_ {
     move |e| {
         if super::is_unique_violation(&e) {
-            CoreError::invalid(
-                "name",
-                format!("a repository named '{name}' already exists"),
-            )
+            taken(name, None)
         } else {
             e.into()
         }
     }
 }
 
+/// The error for a new repository whose name is already taken, ignoring case.
+fn taken(name: &str, existing: Option<&str>) -> CoreError {
+    let message = match existing {
+        Some(existing) if existing != name => format!(
+            "a repository named '{existing}' already exists; names that differ only in case \
+             name the same repository"
+        ),
+        _ => format!("a repository named '{name}' already exists"),
+    };
+    CoreError::invalid("name", message)
+}
+
 impl Catalogue {
     /// Stores a new repository; `id` and `created_at` of the argument are replaced.
     pub async fn create_repository(&self, repo: &Repository) -> Result<Repository> {
+        // The unique index on lower(name) is what guarantees it; this names the holder.
+        if let Some(existing) = self.find_repository(&repo.name).await? {
+            return Err(taken(&repo.name, Some(&existing.name)));
+        }
         let mut repo = repo.clone();
         repo.id = new_id();
         repo.created_at = now_millis();
@@ -81,12 +94,13 @@ impl Catalogue {
         Ok(())
     }
 
-    /// The repository called `name`, if any.
+    /// The repository called `name`, if any, ignoring case
+    /// ([`crate::names::same_repository`]; `lower(name)` is indexed).
     pub async fn find_repository(&self, name: &str) -> Result<Option<Repository>> {
         sqlx::query(concat!(
             "SELECT ",
             repo_columns!(),
-            " FROM repositories WHERE name = $1"
+            " FROM repositories WHERE lower(name) = lower($1)"
         ))
         .bind(name)
         .fetch_optional(&mut *self.conn().await?)
@@ -136,12 +150,13 @@ impl Catalogue {
     /// Deletes a repository with its components and assets (blobs stay until collected).
     pub async fn delete_repository(&self, name: &str) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let id: Option<String> = sqlx::query("SELECT id FROM repositories WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| r.try_get("id"))
-            .transpose()?;
+        let id: Option<String> =
+            sqlx::query("SELECT id FROM repositories WHERE lower(name) = lower($1)")
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("id"))
+                .transpose()?;
         let id = id.ok_or_else(|| CoreError::NotFound(format!("repository '{name}'")))?;
         sqlx::query("DELETE FROM assets WHERE repository_id = $1")
             .bind(&id)
@@ -169,4 +184,42 @@ impl Catalogue {
         .await?;
         Ok(r.try_get("bytes")?)
     }
+}
+
+/// Refuses to open a catalogue that holds repositories whose names differ only in case (made
+/// before names were compared ignoring case): each pair would be one repository to lookups and
+/// privileges. Runs before the migrations, whose unique index on `lower(name)` could not be
+/// built on such a catalogue; on a new catalogue (no table yet) it finds nothing.
+pub(super) async fn refuse_names_differing_in_case(pool: &sqlx::AnyPool) -> Result<()> {
+    let Ok(rows) = sqlx::query("SELECT name FROM repositories ORDER BY name")
+        .fetch_all(pool)
+        .await
+    else {
+        return Ok(());
+    };
+    let mut seen: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for row in &rows {
+        let name: String = row.try_get("name")?;
+        seen.entry(name.to_ascii_lowercase())
+            .or_default()
+            .push(name);
+    }
+    let mut pairs: Vec<String> = seen
+        .into_values()
+        .filter(|names| names.len() > 1)
+        .map(|names| names.join("', '"))
+        .collect();
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    pairs.sort();
+    Err(CoreError::Internal(format!(
+        "the catalogue holds repositories whose names differ only in case: '{}'. Stowage \
+         compares repository names ignoring case (as Nexus does), so each group would be one \
+         repository to lookups and privileges. Rename all but one of each group in the \
+         catalogue (UPDATE repositories SET name = '<new>' WHERE name = '<old>'; also in any \
+         privilege naming it), or delete them with the previous version, then start again \
+         (see docs/operations.md, \"Repository names and case\")",
+        pairs.join("'; '")
+    )))
 }

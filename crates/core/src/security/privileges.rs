@@ -286,7 +286,10 @@ impl Pattern {
         !self.0.is_empty() && self.0.iter().all(|p| !p.is_empty())
     }
 
-    /// Whether this pattern implies the request `parts` (compared without regard to case).
+    /// Whether this pattern implies the request `parts`. Parts compare ignoring ASCII case, as
+    /// in Shiro; for the repository part that is [`crate::names::same_repository`], the rule the
+    /// catalogue's lookups follow too, so a privilege never names a repository other than the one
+    /// a request reaches.
     pub fn implies(&self, parts: &[&str]) -> bool {
         for (i, want) in parts.iter().enumerate() {
             let Some(have) = self.0.get(i) else {
@@ -294,7 +297,7 @@ impl Pattern {
             };
             if !have
                 .iter()
-                .any(|h| h == "*" || h.eq_ignore_ascii_case(want))
+                .any(|h| h == "*" || crate::names::same_repository(h, want))
             {
                 return false;
             }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use stowage_core::CoreError;
 use stowage_core::format::{Recipe, SECRET_PLACEHOLDER};
 use stowage_core::model::{RepoKind, Repository};
+use stowage_core::names::same_repository;
 use stowage_core::security::privileges::REPOSITORY_ACTIONS;
 
 use stowage_core::security::{Action, Permission};
@@ -102,8 +103,8 @@ pub(crate) async fn delete_repository(
     let catalogue = &state.services.catalogue;
     let repo = catalogue.repository(name).await?;
     require_admin(caller, &repo.format, &repo.name, Action::Delete)?;
-    catalogue.delete_repository(name).await?;
-    state.connectors.close(name).await;
+    catalogue.delete_repository(&repo.name).await?;
+    state.connectors.close(&repo.name).await;
     // Its built-in privileges go with it, from every role too: a later repository of the
     // same name starts with no grants.
     let gone: Vec<String> = ["view", "admin"]
@@ -125,7 +126,12 @@ pub(crate) async fn delete_repository(
         .policy()
         .privileges()
         .into_iter()
-        .filter(|p| !p.read_only && p.kind.repository() == Some(repo.name.as_str()))
+        .filter(|p| {
+            !p.read_only
+                && p.kind
+                    .repository()
+                    .is_some_and(|r| same_repository(r, &repo.name))
+        })
         .map(|p| p.name.clone())
         .collect();
     for privilege in &custom {
@@ -191,16 +197,18 @@ pub(crate) async fn create_repository(
     };
     // Checked before a port is claimed: listeners are keyed by repository name, so a
     // duplicate must not touch the existing repository's listener.
-    if state
-        .services
-        .catalogue
-        .find_repository(&repo.name)
-        .await?
-        .is_some()
-    {
+    if let Some(existing) = state.services.catalogue.find_repository(&repo.name).await? {
         return Err(CoreError::invalid(
             "name",
-            format!("a repository named '{}' already exists", repo.name),
+            if existing.name == repo.name {
+                format!("a repository named '{}' already exists", repo.name)
+            } else {
+                format!(
+                    "a repository named '{}' already exists; names that differ only in case \
+                     name the same repository",
+                    existing.name
+                )
+            },
         ));
     }
     let port = recipe.connector_port(&repo.attributes);
@@ -245,7 +253,7 @@ fn keep_stored_secrets(body: &Value, stored: &Value) -> Value {
 /// be bound (400 naming `docker.httpPort` either way).
 async fn claim_port(state: &State, port: u16, name: &str) -> Result<(), CoreError> {
     for other in state.services.catalogue.list_repositories().await? {
-        let taken = other.name != name
+        let taken = !same_repository(&other.name, name)
             && state
                 .recipes
                 .get(&other.format, other.kind)

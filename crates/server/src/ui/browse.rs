@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use stowage_core::CoreError;
 use stowage_core::format::ContentContext;
 use stowage_core::model::{Asset, Repository};
+use stowage_core::names::same_repository;
 use stowage_core::rfc3339;
 use stowage_core::security::{Action, Permission};
 
@@ -657,7 +658,7 @@ pub(crate) async fn search(
     let scope: Vec<&Repository> = visible
         .iter()
         .filter(|r| query.format.is_empty() || r.format == query.format)
-        .filter(|r| query.repository.is_empty() || r.name == query.repository)
+        .filter(|r| query.repository.is_empty() || same_repository(&r.name, &query.repository))
         .collect();
     let q = query.q.trim();
     let mut results = Vec::new();

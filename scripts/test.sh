@@ -71,6 +71,8 @@ if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null
     apt_missing+=(python3-pip)
 fi
 command -v skopeo >/dev/null 2>&1 || apt_missing+=(skopeo)
+# The anonymous-access matrix drives podman too (its own storage under a temp dir, vfs).
+command -v podman >/dev/null 2>&1 || apt_missing+=(podman)
 command -v dockerd >/dev/null 2>&1 || apt_missing+=(docker.io)
 # Docker proxy tests use Debian's docker-registry (CNCF distribution) as the upstream.
 command -v docker-registry >/dev/null 2>&1 || apt_missing+=(docker-registry)

@@ -4,9 +4,15 @@
 //! `crate::connectors`).
 //!
 //! Authentication: Basic credentials always work. A repository on its own port with
-//! `forceBasicAuth: false` challenges with Docker's token flow instead: `WWW-Authenticate:
-//! Bearer realm=".../v2/token",service="stowage",scope="repository:<image>:pull,push"`, and
-//! `/v2/token` issues short-lived signed tokens for the scopes the user's privileges allow.
+//! `forceBasicAuth: false`, and the main listener while anonymous access is on, challenge with
+//! Docker's token flow instead: `WWW-Authenticate: Bearer realm=".../v2/token",service="stowage",
+//! scope="repository:<image>:pull,push"`, and `/v2/token` issues short-lived signed tokens for
+//! the scopes the caller's privileges allow (anonymous ones too while anonymous access is on).
+//!
+//! `/v2/` challenges every request that carries no credentials, anonymous access or not:
+//! docker, podman and skopeo send the credentials they hold only once `/v2/` has challenged
+//! them, so a 200 there makes `docker login` "succeed" without checking the password and every
+//! later push go out without credentials.
 
 use crate::auth::{Caller, basic_credentials, bearer_token};
 use crate::content::raw_tail;
@@ -85,16 +91,45 @@ fn uses_tokens(repo: &Repository) -> bool {
         == Some(false)
 }
 
-pub(crate) async fn version(req: HttpRequest, caller: Result<Caller, RestError>) -> HttpResponse {
-    match signed_in(&req, &Challenge::Basic, caller) {
-        Ok(Caller(Some(_))) => HttpResponse::Ok()
+/// Whether the main listener (path routing) uses the token flow: while anonymous access is on.
+/// docker answers a Basic challenge it holds no credentials for with "no basic auth
+/// credentials" and sends nothing, so anonymous pulls by docker need the token flow, whose
+/// `/v2/token` hands out anonymous tokens; Basic credentials are still accepted.
+fn main_uses_tokens(state: &State) -> bool {
+    state.security.anonymous().is_some()
+}
+
+/// The version check: 200 `{}` to a caller who sent credentials (a user's, or a docker token,
+/// anonymous ones included), the challenge to anyone else, the anonymous user included.
+fn version_check(
+    req: &HttpRequest,
+    bearer: bool,
+    caller: Result<Caller, RestError>,
+) -> HttpResponse {
+    let challenge = if bearer {
+        Challenge::Bearer { scope: None }
+    } else {
+        Challenge::Basic
+    };
+    match signed_in(req, &challenge, caller) {
+        Ok(Caller(Some(p))) if !p.anonymous || bearer_token(req).is_some() => HttpResponse::Ok()
             .insert_header(API_VERSION)
             .json(json!({})),
-        Ok(Caller(None)) => unauthorized(&req, &Challenge::Basic),
+        Ok(_) => unauthorized(req, &challenge),
         Err(resp) => resp,
     }
 }
 
+/// `GET /v2/` on the main listener.
+pub(crate) async fn version(
+    req: HttpRequest,
+    state: State,
+    caller: Result<Caller, RestError>,
+) -> HttpResponse {
+    version_check(&req, main_uses_tokens(&state), caller)
+}
+
+/// `GET /v2/` on a repository's own port.
 pub(crate) async fn version_on_port(
     req: HttpRequest,
     state: State,
@@ -105,22 +140,7 @@ pub(crate) async fn version_on_port(
         state.services.catalogue.find_repository(&repo.0).await,
         Ok(Some(r)) if uses_tokens(&r)
     );
-    let challenge = if bearer {
-        Challenge::Bearer { scope: None }
-    } else {
-        Challenge::Basic
-    };
-    match signed_in(&req, &challenge, caller) {
-        // With the token flow, the anonymous user is sent for a token too (as Docker Hub
-        // does): docker then asks `/v2/token` without credentials and gets an anonymous one.
-        Ok(Caller(Some(p))) if !(bearer && p.anonymous && bearer_token(&req).is_none()) => {
-            HttpResponse::Ok()
-                .insert_header(API_VERSION)
-                .json(json!({}))
-        }
-        Ok(_) => unauthorized(&req, &challenge),
-        Err(resp) => resp,
-    }
+    version_check(&req, bearer, caller)
 }
 
 /// The token action a request method needs.
@@ -401,7 +421,12 @@ async fn serve(
         }
     });
     let action = token_action(req.method());
-    let challenge = if !target.path_routed && uses_tokens(&repository) {
+    let bearer = if target.path_routed {
+        main_uses_tokens(&state)
+    } else {
+        uses_tokens(&repository)
+    };
+    let challenge = if bearer {
         Challenge::Bearer {
             scope: scope_name
                 .as_ref()

@@ -6,6 +6,7 @@ mod helpers;
 mod blobstores;
 mod crash;
 mod docker;
+mod docker_anonymous;
 mod docker_cli;
 mod group;
 mod nexus_client;

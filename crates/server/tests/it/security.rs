@@ -234,11 +234,10 @@ fn main_probes(route: &Route, p: Persona, fx: &Fixture) -> Vec<Probe> {
         ("GET", "/service/rest/repository/browse/{repo}/{tail:.*}") => {
             one(Read, "/service/rest/repository/browse/files/".into(), "")
         }
-        // The registry's version check and token endpoint answer anyone, but a caller without
-        // credentials is challenged (401) unless anonymous access is on.
-        ("GET", "/v2" | "/v2/" | "/v2/token" | "/v2/_catalog") => {
-            one(AnyCaller, route.path.into(), "")
-        }
+        // The version check challenges every caller without credentials (so clients send the
+        // ones they hold); the token endpoint and the catalogue serve the anonymous user too.
+        ("GET", "/v2" | "/v2/") => one(SignedIn, route.path.into(), ""),
+        ("GET", "/v2/token" | "/v2/_catalog") => one(AnyCaller, route.path.into(), ""),
         ("ANY", "/v2/{repo}/{tail:.*}") => vec![
             probe(Method::GET, "/v2/images/app/tags/list", "", Read),
             probe(Method::POST, "/v2/images/app/blobs/uploads/", "", Add),
@@ -259,7 +258,8 @@ fn main_probes(route: &Route, p: Persona, fx: &Fixture) -> Vec<Probe> {
 fn port_probes(route: &Route) -> Vec<Probe> {
     use Allowed::*;
     match (route.method, route.path) {
-        ("GET", "/v2" | "/v2/" | "/v2/token" | "/v2/_catalog" | "/v1/search") => {
+        ("GET", "/v2" | "/v2/") => vec![probe(Method::GET, route.path, "", SignedIn)],
+        ("GET", "/v2/token" | "/v2/_catalog" | "/v1/search") => {
             vec![probe(
                 Method::GET,
                 format!("{}?q=app", route.path),

@@ -4,10 +4,12 @@
 mod helpers;
 
 mod blobstores;
+mod browser;
 mod crash;
 mod docker;
 mod docker_cli;
 mod group;
+mod headers;
 mod nexus_client;
 mod peers;
 mod proxy;
@@ -18,4 +20,6 @@ mod repositories;
 mod restart;
 mod security;
 mod ui;
+mod ui_browse;
+mod ui_chromium;
 mod users;

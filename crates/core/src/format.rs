@@ -176,6 +176,21 @@ pub trait Recipe: Send + Sync + 'static {
         None
     }
 
+    /// How the repository lists show a repository's state: `offline`, or `online` with what
+    /// [`Recipe::status`] says of its upstream (`online - auto-blocked`, `online - blocked`),
+    /// as Nexus shows "Online - Remote Auto Blocked".
+    fn status_label(&self, repository: &Repository) -> &'static str {
+        if !repository.online {
+            return "offline";
+        }
+        let status = self.status(repository);
+        match status.as_ref().and_then(|s| s["status"].as_str()) {
+            Some("AUTO_BLOCKED") => "online - auto-blocked",
+            Some("BLOCKED") => "online - blocked",
+            _ => "online",
+        }
+    }
+
     /// Whether [`Recipe::upload`] stores files (the admin UI's Upload page lists only such
     /// repositories).
     fn supports_upload(&self) -> bool {

@@ -1,10 +1,12 @@
 //! What every group recipe shares, whatever its format: the `group.memberNames` list (parsed
 //! from a request, read from stored attributes), the checks made when a group is saved
 //! (members exist, are of the group's format, and do not lead back to the group), and the empty
-//! body a group sends its members when it asks them on a client's behalf.
+//! body a group sends its members when it asks them on a client's behalf, and the repositories
+//! whose content a group serves, in order.
 
+use crate::catalogue::Catalogue;
 use crate::format::Services;
-use crate::model::RepoKind;
+use crate::model::{RepoKind, Repository};
 use crate::names::same_repository;
 use crate::{CoreError, Result};
 use actix_web::{FromRequest, HttpRequest, web};
@@ -114,6 +116,34 @@ pub async fn check_members(
         }
     }
     Ok(())
+}
+
+/// The repositories whose content `repo` serves, in the order it asks them: a group's members,
+/// each member that is a group replaced by its own members, each repository once; a repository
+/// that is not a group is its only source. Who serves a path or tag is the first source that
+/// has it.
+pub async fn content_sources(catalogue: &Catalogue, repo: &Repository) -> Result<Vec<Repository>> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut todo = vec![repo.clone()];
+    while let Some(r) = todo.pop() {
+        if !seen.insert(r.name.clone()) {
+            continue;
+        }
+        if r.kind != RepoKind::Group {
+            out.push(r);
+            continue;
+        }
+        let mut members = Vec::new();
+        for name in member_names(&r.attributes) {
+            if let Some(m) = catalogue.find_repository(&name).await? {
+                members.push(m);
+            }
+        }
+        // Depth first, in order: the first member's sources come before the second's.
+        todo.extend(members.into_iter().rev());
+    }
+    Ok(out)
 }
 
 /// An empty request body, for asking a member on behalf of a request whose own body is not

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod connectors;
 pub mod content;
 pub mod error;
+pub mod headers;
 pub mod recipes;
 pub mod rest;
 pub mod routes;

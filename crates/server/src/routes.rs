@@ -147,19 +147,20 @@ routes! { MAIN_ROUTES, configure_main:
 
     GET "/" => ui::root, Public;
     GET "/ui/static/{name}" => ui::static_file, Public;
+    GET "/favicon.ico" => ui::favicon, Public;
     GET "/ui/signin" => ui::session::sign_in_form, Public;
     POST "/ui/signin" => ui::session::sign_in, Public;
     POST "/ui/signout" => ui::session::sign_out, User;
     GET "/ui/setup" => ui::session::setup_form, User;
     POST "/ui/setup" => ui::session::setup, User;
     GET "/ui/" => ui::browse::home, Any;
-    GET "/ui/browse/{repo}" => ui::browse::tree_root, Public;
-    GET "/ui/browse/{repo}/{tail:.*}" => ui::browse::tree, Repository;
+    GET "/ui/browse/{repo}" => ui::tree::tree_root, Public;
+    GET "/ui/browse/{repo}/{tail:.*}" => ui::tree::tree, Repository;
     GET "/ui/components/{id}" => ui::browse::component, Repository;
     POST "/ui/components/{id}/delete" => ui::browse::delete_component, Repository;
     GET "/ui/assets/{id}" => ui::browse::asset, Repository;
     POST "/ui/assets/{id}/delete" => ui::browse::delete_asset, Repository;
-    GET "/ui/search" => ui::browse::search, Any;
+    GET "/ui/search" => ui::search::search, Any;
     GET "/ui/upload" => ui::browse::upload_form, User;
     POST "/ui/upload" => ui::browse::upload, Repository;
     GET "/ui/tokens" => ui::admin::tokens, User;

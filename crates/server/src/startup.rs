@@ -88,6 +88,9 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .wrap(actix_web::middleware::from_fn(crate::routes::enforce_main))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::headers::main_listener,
+                ))
                 .configure(crate::routes::configure_main)
         })
         .listen(listener)?

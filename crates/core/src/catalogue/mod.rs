@@ -19,7 +19,7 @@ mod user_tokens;
 mod users;
 
 pub use assets::{AssetPage, ComponentWithAssets};
-pub use search::SearchHit;
+pub use search::{DigestHit, SearchHit};
 pub use ui_sessions::UiSession;
 pub use uploads::UploadSession;
 

@@ -1,4 +1,5 @@
-//! Queries of the admin UI: an image's tags page by page, and search across repositories.
+//! Queries of the admin UI: an image's tags page by page, and search across repositories by
+//! name, version or digest.
 
 use super::Catalogue;
 use crate::Result;
@@ -12,6 +13,21 @@ pub struct SearchHit {
     pub repository_id: String,
     /// The matching component.
     pub component: Component,
+}
+
+/// One asset whose blob's digest starts with the prefix searched for.
+#[derive(Debug, Clone)]
+pub struct DigestHit {
+    /// The repository's id.
+    pub repository_id: String,
+    /// The asset's id.
+    pub asset_id: String,
+    /// The asset's path.
+    pub path: String,
+    /// The blob's lowercase hex sha256.
+    pub sha256: String,
+    /// The asset's component, if it has one.
+    pub component: Option<Component>,
 }
 
 impl Catalogue {
@@ -81,5 +97,41 @@ impl Catalogue {
             }
         }
         Ok(hits)
+    }
+
+    /// Assets whose blob's sha256 starts with `hex_prefix` (lowercase hex), at most `limit`,
+    /// by digest and path. A range on the `(blob_store, blob_sha256)` index per blob store, so
+    /// it reads only the matching rows.
+    pub async fn search_digest(&self, hex_prefix: &str, limit: i64) -> Result<Vec<DigestHit>> {
+        // Hex digits sort before `g` in every collation, so [prefix, prefix + "g") is exactly
+        // the digests that start with the prefix.
+        let rows = sqlx::query(
+            "SELECT a.id AS asset_id, a.repository_id AS repository_id, a.path, a.blob_sha256, \
+                    c.id AS id, c.grp, c.name, c.version, c.created_at \
+             FROM blob_stores s \
+             JOIN assets a ON a.blob_store = s.name AND a.blob_sha256 >= $1 AND a.blob_sha256 < $2 \
+             LEFT JOIN components c ON c.id = a.component_id \
+             ORDER BY a.blob_sha256, a.path LIMIT $3",
+        )
+        .bind(hex_prefix)
+        .bind(format!("{hex_prefix}g"))
+        .bind(limit)
+        .fetch_all(&mut *self.conn().await?)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let component = match r.try_get::<Option<String>, _>("id")? {
+                    Some(_) => Some(super::assets::component_from_row(r)?),
+                    None => None,
+                };
+                Ok(DigestHit {
+                    repository_id: r.try_get("repository_id")?,
+                    asset_id: r.try_get("asset_id")?,
+                    path: r.try_get("path")?,
+                    sha256: r.try_get("blob_sha256")?,
+                    component,
+                })
+            })
+            .collect()
     }
 }

@@ -1,6 +1,6 @@
-//! Browse, search and upload: the repositories a caller may see, their trees (raw: folders and
-//! files; docker: images, then tags page by page, then a tag's manifest with its layers), asset
-//! pages with the download link and checksums, search by name, tag or path, and the Upload form.
+//! Browse and upload: the repositories a caller may see (their trees are in [`super::tree`],
+//! search in [`super::search`]), a docker tag's manifest with its layers, asset pages with the
+//! download link and checksums, and the Upload form.
 
 use super::{Chrome, UiError, check_csrf, human_bytes, render, see_other, with_notice};
 use crate::auth::{Caller, client_ip};
@@ -14,17 +14,12 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use stowage_core::CoreError;
 use stowage_core::format::ContentContext;
-use stowage_core::model::{Asset, Repository};
-use stowage_core::names::same_repository;
+use stowage_core::model::{Asset, RepoKind, Repository};
 use stowage_core::rfc3339;
 use stowage_core::security::{Action, Permission};
 
-/// Tags shown per page of an image.
-const TAGS_PER_PAGE: i64 = 100;
-/// Search results shown.
-const SEARCH_LIMIT: i64 = 200;
-
-fn may(caller: &Caller, repo: &Repository, action: Action) -> bool {
+/// Whether `caller` may `action` in `repo`.
+pub(super) fn may(caller: &Caller, repo: &Repository, action: Action) -> bool {
     caller.0.as_ref().is_some_and(|p| {
         p.permits(&Permission::RepositoryView {
             format: &repo.format,
@@ -70,7 +65,8 @@ pub struct RepoRow {
     pub format: String,
     pub kind: String,
     pub url: String,
-    pub online: bool,
+    /// `online`, `offline`, or what is wrong upstream (`online - auto-blocked`).
+    pub status: &'static str,
     pub size: String,
     pub blob_store: String,
 }
@@ -100,7 +96,12 @@ pub async fn repo_row(
         format: r.format.clone(),
         kind: r.kind.as_str().to_owned(),
         url: repository_url(req, state, r),
-        online: r.online,
+        status: state
+            .recipes
+            .get(&r.format, r.kind)
+            .map_or(if r.online { "online" } else { "offline" }, |rc| {
+                rc.status_label(r)
+            }),
         size: human_bytes(state.services.catalogue.repository_size(&r.id).await?),
         blob_store: r.blob_store.clone(),
     })
@@ -127,165 +128,9 @@ pub(crate) async fn home(
     render(&page)
 }
 
-/// One entry of a tree listing.
-pub struct TreeEntry {
-    pub name: String,
-    pub href: String,
-    pub detail: String,
-    pub size: String,
-}
-
-#[derive(Template)]
-#[template(path = "ui/tree.html")]
-struct TreePage {
-    chrome: Chrome,
-    repo: String,
-    format: String,
-    /// Breadcrumbs: (label, href).
-    crumbs: Vec<(String, String)>,
-    heading: String,
-    entries: Vec<TreeEntry>,
-    next_page: Option<String>,
-    pull: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct TreeQuery {
-    after: Option<String>,
-}
-
-fn encode(p: &str) -> String {
+/// `p` percent-encoded for a URL path.
+pub(crate) fn encode(p: &str) -> String {
     crate::content::encode_path(p)
-}
-
-/// `GET /ui/browse/{repo}/{path}`: a folder of a raw repository, the images of a docker one, or
-/// an image's tags.
-pub(crate) async fn tree(
-    req: HttpRequest,
-    state: State,
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    query: web::Query<TreeQuery>,
-) -> Result<HttpResponse, UiError> {
-    let (repo_name, dir) = path.into_inner();
-    let catalogue = &state.services.catalogue;
-    let repo = catalogue.repository(&repo_name).await?;
-    require_on(&caller, &repo, Action::Browse)?;
-    if dir.split('/').any(|s| s == "..") {
-        return Err(CoreError::invalid("path", "must not contain '..' segments").into());
-    }
-    let base = format!("/ui/browse/{}/", repo.name);
-    let mut crumbs = vec![
-        ("Browse".to_owned(), "/ui/".to_owned()),
-        (repo.name.clone(), base.clone()),
-    ];
-    let mut entries = Vec::new();
-    let mut next_page = None;
-    let mut pull = None;
-    let heading;
-    if repo.format == "docker" {
-        let image = dir.trim_end_matches('/');
-        if image.is_empty() {
-            heading = format!("Images in {}", repo.name);
-            for name in catalogue.component_names(&repo.id).await? {
-                entries.push(TreeEntry {
-                    href: format!("{base}{}/", encode(&name)),
-                    name,
-                    detail: "image".into(),
-                    size: String::new(),
-                });
-            }
-        } else {
-            heading = format!("Tags of {image}");
-            crumbs.push((image.to_owned(), format!("{base}{}/", encode(image))));
-            let (tags, more) = catalogue
-                .components_named(&repo.id, image, query.after.as_deref(), TAGS_PER_PAGE)
-                .await?;
-            if tags.is_empty() && query.after.is_none() {
-                return Err(
-                    CoreError::NotFound(format!("image '{image}' in '{}'", repo.name)).into(),
-                );
-            }
-            if more && let Some(last) = tags.last() {
-                next_page = Some(format!(
-                    "{base}{}/?after={}",
-                    encode(image),
-                    percent_encoding::utf8_percent_encode(
-                        &last.version,
-                        percent_encoding::NON_ALPHANUMERIC
-                    )
-                ));
-            }
-            pull = Some(format!(
-                "docker pull {}/{image}:<tag>",
-                docker_registry(&req, &state, &repo)
-            ));
-            for t in tags {
-                entries.push(TreeEntry {
-                    href: format!("/ui/components/{}", t.id),
-                    name: t.version,
-                    detail: rfc3339(t.created_at),
-                    size: String::new(),
-                });
-            }
-        }
-    } else {
-        heading = if dir.is_empty() {
-            format!("Files in {}", repo.name)
-        } else {
-            format!("{}/{dir}", repo.name)
-        };
-        let mut acc = String::new();
-        for part in dir.split('/').filter(|p| !p.is_empty()) {
-            acc.push_str(part);
-            acc.push('/');
-            crumbs.push((part.to_owned(), format!("{base}{}", encode(&acc))));
-        }
-        let assets = catalogue.assets_under(&repo.id, &dir).await?;
-        if assets.is_empty() && !dir.is_empty() {
-            return Err(CoreError::NotFound(format!("folder '{dir}' in '{}'", repo.name)).into());
-        }
-        let mut dirs = BTreeMap::new();
-        let mut files = Vec::new();
-        for a in &assets {
-            match a.path[dir.len()..].split_once('/') {
-                Some((child, _)) => {
-                    *dirs.entry(child.to_owned()).or_insert(0) += 1;
-                }
-                None => files.push(TreeEntry {
-                    name: a.path[dir.len()..].to_owned(),
-                    href: format!("/ui/assets/{}", a.id),
-                    detail: rfc3339(a.last_modified),
-                    size: human_bytes(a.blob.size),
-                }),
-            }
-        }
-        for (d, n) in dirs {
-            entries.push(TreeEntry {
-                href: format!("{base}{}{}/", encode(&dir), encode(&d)),
-                name: format!("{d}/"),
-                detail: format!("{n} file{}", if n == 1 { "" } else { "s" }),
-                size: String::new(),
-            });
-        }
-        entries.extend(files);
-    }
-    let page = TreePage {
-        chrome: Chrome::new(&req, &state, &caller, heading.clone(), "browse").await,
-        repo: repo.name.clone(),
-        format: repo.format.clone(),
-        crumbs,
-        heading,
-        entries,
-        next_page,
-        pull,
-    };
-    render(&page)
-}
-
-/// `GET /ui/browse/{repo}` → the tree's root.
-pub(crate) async fn tree_root(repo: web::Path<String>) -> HttpResponse {
-    see_other(&format!("/ui/browse/{}/", repo.into_inner()))
 }
 
 /// A blob a manifest lists.
@@ -370,7 +215,7 @@ pub(crate) async fn component(
             .iter()
             .find(|a| a.path.starts_with(&manifest_prefix))
         {
-            manifest = Some(manifest_view(&state, m, &by_path).await?);
+            manifest = Some(manifest_view(&state, &repo, m, &by_path).await?);
         }
     }
     let assets = c
@@ -409,6 +254,7 @@ pub(crate) async fn component(
 /// Reads a manifest asset and lists what it references.
 async fn manifest_view(
     state: &State,
+    repo: &Repository,
     m: &Asset,
     by_path: &BTreeMap<&str, &Asset>,
 ) -> Result<ManifestView, CoreError> {
@@ -470,12 +316,34 @@ async fn manifest_view(
             .last_downloaded
             .map(rfc3339)
             .unwrap_or_else(|| "never".into()),
-        uploader: match (&m.uploader, &m.uploader_ip) {
-            (Some(u), Some(ip)) => format!("{u} from {ip}"),
-            (Some(u), None) => u.clone(),
-            _ => "unknown".into(),
-        },
+        uploader: uploaded_by(repo, m),
     })
+}
+
+/// The remote a proxy repository caches from (Nexus's `proxy.remoteUrl`, whatever the format).
+fn remote_of(repo: &Repository) -> Option<&str> {
+    if repo.kind != RepoKind::Proxy {
+        return None;
+    }
+    repo.attributes
+        .pointer("/proxy/remoteUrl")
+        .and_then(Value::as_str)
+}
+
+/// Who put an asset there: the user (and address) that wrote it, or, for a proxy's copy, the
+/// remote it was cached from (and whose request fetched it, when that was recorded).
+fn uploaded_by(repo: &Repository, a: &Asset) -> String {
+    let who = match (&a.uploader, &a.uploader_ip) {
+        (Some(u), Some(ip)) => Some(format!("{u} from {ip}")),
+        (Some(u), None) => Some(u.clone()),
+        _ => None,
+    };
+    match (remote_of(repo), who) {
+        (Some(remote), Some(who)) => format!("cached from {remote} (fetched for {who})"),
+        (Some(remote), None) => format!("cached from {remote}"),
+        (None, Some(who)) => who,
+        (None, None) => "unknown".into(),
+    }
 }
 
 #[derive(Template)]
@@ -548,25 +416,17 @@ pub(crate) async fn asset(
             .last_downloaded
             .map(rfc3339)
             .unwrap_or_else(|| "never".into()),
-        uploader: match (&a.uploader, &a.uploader_ip) {
-            (Some(u), Some(ip)) => format!("{u} from {ip}"),
-            (Some(u), None) => u.clone(),
-            _ => "unknown".into(),
-        },
+        uploader: uploaded_by(&repo, &a),
         blob_store: a.blob.blob_store.clone(),
         pull,
         may_delete: may(&caller, &repo, Action::Delete),
         id: a.id.clone(),
-        origin: repo
-            .attributes
-            .pointer("/proxy/remoteUrl")
-            .and_then(|v| v.as_str())
-            .map(|remote| {
-                format!(
-                    "Cached from {remote}; last fetched or checked {}",
-                    rfc3339(a.last_modified)
-                )
-            }),
+        origin: remote_of(&repo).map(|remote| {
+            format!(
+                "Cached from {remote}; last fetched or checked {}",
+                rfc3339(a.last_modified)
+            )
+        }),
     };
     render(&page)
 }
@@ -607,89 +467,6 @@ pub(crate) async fn delete_component(
         &format!("/ui/browse/{}/", repo.name),
         &format!("Deleted {}:{}.", c.component.name, c.component.version),
     )))
-}
-
-pub struct SearchRow {
-    pub repo: String,
-    pub format: String,
-    pub name: String,
-    pub version: String,
-    pub href: String,
-}
-
-#[derive(Template)]
-#[template(path = "ui/search.html")]
-struct SearchPage {
-    chrome: Chrome,
-    q: String,
-    format: String,
-    repository: String,
-    formats: Vec<String>,
-    repositories: Vec<String>,
-    results: Vec<SearchRow>,
-    searched: bool,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct SearchQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    format: String,
-    #[serde(default)]
-    repository: String,
-}
-
-/// `GET /ui/search?q=&format=&repository=`: components (docker images and tags, raw files) whose
-/// name or version contains `q`, in repositories the caller may browse.
-pub(crate) async fn search(
-    req: HttpRequest,
-    state: State,
-    caller: Caller,
-    query: web::Query<SearchQuery>,
-) -> Result<HttpResponse, UiError> {
-    let catalogue = &state.services.catalogue;
-    let visible: Vec<Repository> = catalogue
-        .list_repositories()
-        .await?
-        .into_iter()
-        .filter(|r| may(&caller, r, Action::Browse))
-        .collect();
-    let scope: Vec<&Repository> = visible
-        .iter()
-        .filter(|r| query.format.is_empty() || r.format == query.format)
-        .filter(|r| query.repository.is_empty() || same_repository(&r.name, &query.repository))
-        .collect();
-    let q = query.q.trim();
-    let mut results = Vec::new();
-    if !q.is_empty() && !scope.is_empty() {
-        let ids: Vec<String> = scope.iter().map(|r| r.id.clone()).collect();
-        for hit in catalogue.search_components(q, &ids, SEARCH_LIMIT).await? {
-            if let Some(r) = scope.iter().find(|r| r.id == hit.repository_id) {
-                results.push(SearchRow {
-                    repo: r.name.clone(),
-                    format: r.format.clone(),
-                    name: hit.component.name,
-                    version: hit.component.version,
-                    href: format!("/ui/components/{}", hit.component.id),
-                });
-            }
-        }
-    }
-    let mut formats: Vec<String> = visible.iter().map(|r| r.format.clone()).collect();
-    formats.sort();
-    formats.dedup();
-    let page = SearchPage {
-        chrome: Chrome::new(&req, &state, &caller, "Search", "search").await,
-        q: q.to_owned(),
-        format: query.format.clone(),
-        repository: query.repository.clone(),
-        formats,
-        repositories: visible.iter().map(|r| r.name.clone()).collect(),
-        results,
-        searched: !q.is_empty(),
-    };
-    render(&page)
 }
 
 #[derive(Template)]

@@ -13,7 +13,9 @@
 
 pub(crate) mod admin;
 pub(crate) mod browse;
+pub(crate) mod search;
 pub(crate) mod session;
+pub(crate) mod tree;
 
 use crate::auth::Caller;
 use crate::state::State;
@@ -268,6 +270,14 @@ pub fn denied(req: &HttpRequest, e: CoreError) -> HttpResponse {
 /// `GET /`: the UI.
 pub async fn root() -> HttpResponse {
     see_other("/ui/")
+}
+
+/// `GET /favicon.ico`: the icon browsers ask every site for, embedded at build time.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/x-icon")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(&include_bytes!("../../../../web-ui/static/favicon.ico")[..])
 }
 
 /// The stylesheet and script, embedded at build time.

@@ -4,11 +4,13 @@
 mod helpers;
 
 mod blobstores;
+mod browser;
 mod crash;
 mod docker;
 mod docker_anonymous;
 mod docker_cli;
 mod group;
+mod headers;
 mod nexus_client;
 mod peers;
 mod proxy;
@@ -20,4 +22,6 @@ mod repository_names;
 mod restart;
 mod security;
 mod ui;
+mod ui_browse;
+mod ui_chromium;
 mod users;

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 
 both_backends!(raw_proxy_and_group);
 
-struct Remote(Child);
+pub(crate) struct Remote(Child);
 
 impl Drop for Remote {
     fn drop(&mut self) {
@@ -18,7 +18,7 @@ impl Drop for Remote {
     }
 }
 
-fn serve_dir(dir: &std::path::Path, port: u16) -> Remote {
+pub(crate) fn serve_dir(dir: &std::path::Path, port: u16) -> Remote {
     let child = Command::new("python3")
         .args([
             "-m",

@@ -116,6 +116,7 @@ fn main_probes(route: &Route, p: Persona, fx: &Fixture) -> Vec<Probe> {
             one(All, route.path.into(), "")
         }
         ("GET", "/service/rest/v1/repositories") => one(AnyCaller, route.path.into(), ""),
+        ("GET", "/favicon.ico") => one(All, route.path.into(), ""),
         (_, "/service/rest/v1/repositories/{name}") => {
             one(AdminOnly, "/service/rest/v1/repositories/files".into(), "")
         }
@@ -445,12 +446,12 @@ fn ui_probes_for(route: &Route, fx: &Fixture) -> Vec<UiProbe> {
 }
 
 /// A signed-in browser session: its cookie and CSRF token.
-struct Session {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Session {
+    pub cookie: String,
+    pub csrf: String,
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)
@@ -469,7 +470,12 @@ fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 /// Signs in through the form, as a browser does.
-async fn ui_sign_in(app: &TestApp, http: &reqwest::Client, user: &str, pass: &str) -> Session {
+pub(crate) async fn ui_sign_in(
+    app: &TestApp,
+    http: &reqwest::Client,
+    user: &str,
+    pass: &str,
+) -> Session {
     let r = http.get(app.url("/ui/signin")).send().await.unwrap();
     let pre = set_cookie(&r, "stowage_signin").expect("the sign-in cookie");
     let token = hidden(&r.text().await.unwrap(), "token");

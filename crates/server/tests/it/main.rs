@@ -15,6 +15,7 @@ mod proxy_token;
 mod raw;
 mod raw_proxy;
 mod repositories;
+mod rest_input;
 mod restart;
 mod security;
 mod ui;

@@ -29,15 +29,16 @@ pub fn parse_minutes(body: &Value, ptr: &str, field: &str, default: i64) -> Resu
 /// Nexus's `httpClient.connection` of a create or update request, as stored: `retries` 0 to 10
 /// (default 2), `timeout` 1 to 3600 seconds (default 60) and `userAgentSuffix` (null when empty).
 pub fn parse_connection(body: &Value) -> Result<Value> {
-    let number = |key: &str, range: std::ops::RangeInclusive<u64>, default: u64, says: &str| {
-        match body.pointer(&format!("/httpClient/connection/{key}")) {
+    let number =
+        |key: &str, range: std::ops::RangeInclusive<u64>, default: u64, says: &str| match body
+            .pointer(&format!("/httpClient/connection/{key}"))
+        {
             None | Some(Value::Null) => Ok(default),
             Some(v) => v
                 .as_u64()
                 .filter(|n| range.contains(n))
                 .ok_or_else(|| CoreError::invalid(format!("httpClient.connection.{key}"), says)),
-        }
-    };
+        };
     let suffix = body
         .pointer("/httpClient/connection/userAgentSuffix")
         .and_then(Value::as_str)

@@ -13,8 +13,10 @@ pub struct PageToken(String);
 impl PageToken {
     /// Parses a token a client sent back, naming `continuationToken` in the error.
     pub fn parse(token: &str) -> Result<Self, CoreError> {
-        let well_formed =
-            token.len() == 32 && token.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        let well_formed = token.len() == 32
+            && token
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         if !well_formed {
             return Err(CoreError::invalid(
                 "continuationToken",

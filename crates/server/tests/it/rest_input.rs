@@ -57,7 +57,11 @@ async fn raw_group_has_raw_attributes(app: TestApp) {
     let r = app.post_json(GROUPS, &raw_group("plain", None)).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
     let got = shown(&app, &format!("{GROUPS}/plain")).await;
-    assert_eq!(got["raw"], json!({"contentDisposition": "ATTACHMENT"}), "{got}");
+    assert_eq!(
+        got["raw"],
+        json!({"contentDisposition": "ATTACHMENT"}),
+        "{got}"
+    );
 
     // Sent on create, it is kept.
     let inline = json!({"contentDisposition": "INLINE"});
@@ -103,9 +107,18 @@ async fn raw_proxy_keeps_its_connection_settings(app: TestApp) {
     };
     let path = "/service/rest/v1/repositories/raw/proxy";
     for (connection, field) in [
-        (json!({"retries": 11}), "PARAMETER httpClient.connection.retries"),
-        (json!({"timeout": 0}), "PARAMETER httpClient.connection.timeout"),
-        (json!({"timeout": "soon"}), "PARAMETER httpClient.connection.timeout"),
+        (
+            json!({"retries": 11}),
+            "PARAMETER httpClient.connection.retries",
+        ),
+        (
+            json!({"timeout": 0}),
+            "PARAMETER httpClient.connection.timeout",
+        ),
+        (
+            json!({"timeout": "soon"}),
+            "PARAMETER httpClient.connection.timeout",
+        ),
     ] {
         let r = app.post_json(path, &proxy(connection.clone())).await;
         assert_eq!(invalid_field(r).await, field, "{connection}");
@@ -146,7 +159,12 @@ async fn bodies_are_read_after_the_caller_and_the_route(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), 403);
     let r = app
-        .as_user("reader", "reader-password", Method::PUT, &format!("{create}/x"))
+        .as_user(
+            "reader",
+            "reader-password",
+            Method::PUT,
+            &format!("{create}/x"),
+        )
         .header("content-type", "application/json")
         .body(bad)
         .send()
@@ -185,7 +203,12 @@ async fn malformed_continuation_token_is_refused(app: TestApp) {
         let base = format!("/service/rest/v1/{list}?repository=paged");
         let first = shown(&app, &base).await;
         assert_eq!(first["items"].as_array().map(Vec::len), Some(3), "{first}");
-        for token in ["not-a-token", "zzzz", "%25", "0123456789abcdef0123456789abcdeg"] {
+        for token in [
+            "not-a-token",
+            "zzzz",
+            "%25",
+            "0123456789abcdef0123456789abcdeg",
+        ] {
             let r = app.get(&format!("{base}&continuationToken={token}")).await;
             let status = r.status();
             let text = r.text().await.unwrap_or_default();
@@ -216,7 +239,8 @@ async fn malformed_percent_escape_in_a_raw_path_is_refused(app: TestApp) {
 
 async fn role_ids_and_names_have_nexus_limits(app: TestApp) {
     let roles = "/service/rest/v1/security/roles";
-    let role = |id: &str, name: &str| json!({"id": id, "name": name, "privileges": [], "roles": []});
+    let role =
+        |id: &str, name: &str| json!({"id": id, "name": name, "privileges": [], "roles": []});
     let long = "r".repeat(10_000);
     let at_limit = "r".repeat(255);
     let over = "r".repeat(256);

@@ -14,11 +14,13 @@ Checks, in order:
   4. The asset list (every page, following continuationToken) has an asset at --expect-path
      with a sha256 checksum.
   5. The component list (every page) parses.
+  6. With --group: GET /v1/repositories/raw/group/{group} parses as RawGroupApiRepository
+     (which requires `raw`), lists --repository as a member and has a contentDisposition.
 
 Usage:
   python3 tests/compat/nexus_client.py --url http://127.0.0.1:PORT/service/rest \
       --user admin --password PASS --repository NAME --expect-path PATH \
-      [--expect-write-policy ALLOW]
+      [--expect-write-policy ALLOW] [--group GROUP]
 
 Exit status: 0 when every check passes, 1 on a usage error, a failed check or any exception.
 """
@@ -62,6 +64,10 @@ def parse_args(argv):
         "--expect-write-policy",
         default="ALLOW",
         help="expected storage.writePolicy of the repository (default: ALLOW)",
+    )
+    p.add_argument(
+        "--group",
+        help="name of a raw group repository that has --repository as a member (optional)",
     )
     p.add_argument(
         "--timeout", type=float, default=30.0, help="per-request timeout in seconds (default: 30)"
@@ -200,6 +206,22 @@ def run(args):
                 f"assets={[a.path for a in (c.assets or [])]}"
             )
         say(f"components: {len(components)} in total")
+
+        # 6. A raw group's own settings.
+        if args.group:
+            step(f"GET /v1/repositories/raw/group/{args.group} (RepositoryManagementApi.get_raw_group_repository)")
+            group = repos_api.get_raw_group_repository(args.group, _request_timeout=t)
+            check(group.name == args.group, f"raw group: name is {group.name!r}, expected {args.group!r}")
+            check(group.type == "group", f"raw group: type is {group.type!r}, expected 'group'")
+            check(
+                args.repository in group.group.member_names,
+                f"raw group: memberNames {group.group.member_names!r} lack {args.repository!r}",
+            )
+            check(group.raw.content_disposition, "raw group: raw.contentDisposition is missing")
+            say(
+                f"raw group: name={group.name} members={group.group.member_names} "
+                f"contentDisposition={group.raw.content_disposition}"
+            )
 
     say("all checks passed")
 

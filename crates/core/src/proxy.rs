@@ -1,10 +1,10 @@
 //! What every proxy recipe shares, whatever its format: Nexus's minute settings (`-1` for
-//! "forever"), the negative cache of paths the remote did not have, and the masking of upstream
-//! secrets when a repository is shown.
+//! "forever"), the connection settings (`httpClient.connection`), the negative cache of paths the
+//! remote did not have, and the masking of upstream secrets when a repository is shown.
 
 use crate::format::SECRET_PLACEHOLDER;
 use crate::{CoreError, Result};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -23,6 +23,58 @@ pub fn parse_minutes(body: &Value, ptr: &str, field: &str, default: i64) -> Resu
             .as_i64()
             .filter(|m| *m >= -1)
             .ok_or_else(|| CoreError::invalid(field, "must be a number of minutes (-1: forever)")),
+    }
+}
+
+/// Nexus's `httpClient.connection` of a create or update request, as stored: `retries` 0 to 10
+/// (default 2), `timeout` 1 to 3600 seconds (default 60) and `userAgentSuffix` (null when empty).
+pub fn parse_connection(body: &Value) -> Result<Value> {
+    let number =
+        |key: &str, range: std::ops::RangeInclusive<u64>, default: u64, says: &str| match body
+            .pointer(&format!("/httpClient/connection/{key}"))
+        {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| CoreError::invalid(format!("httpClient.connection.{key}"), says)),
+        };
+    let suffix = body
+        .pointer("/httpClient/connection/userAgentSuffix")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    Ok(json!({
+        "retries": number("retries", 0..=10, 2, "must be 0 to 10")?,
+        "timeout": number("timeout", 1..=3600, 60, "must be 1 to 3600 seconds")?,
+        "userAgentSuffix": suffix,
+    }))
+}
+
+/// A proxy's stored connection settings, with Nexus's defaults where none are stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Connection {
+    /// Further attempts after a request to the remote fails to connect or times out.
+    pub retries: u32,
+    /// How long the remote may stay silent before a request is given up.
+    pub timeout: Duration,
+    /// Appended to the User-Agent sent to the remote.
+    pub user_agent_suffix: Option<String>,
+}
+
+impl Connection {
+    /// The settings under `httpClient.connection` of stored `attributes`.
+    pub fn of(attributes: &Value) -> Self {
+        let at = |key: &str| attributes.pointer(&format!("/httpClient/connection/{key}"));
+        Self {
+            retries: at("retries")
+                .and_then(Value::as_u64)
+                .map_or(2, |r| r.min(10) as u32),
+            timeout: Duration::from_secs(at("timeout").and_then(Value::as_u64).unwrap_or(60)),
+            user_agent_suffix: at("userAgentSuffix")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        }
     }
 }
 
@@ -98,7 +150,39 @@ impl NegativeCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    #[test]
+    fn connection_settings_are_checked_and_defaulted() {
+        let body = |c: Value| json!({"httpClient": {"connection": c}});
+        let stored = parse_connection(&json!({})).unwrap();
+        assert_eq!(
+            stored,
+            json!({"retries": 2, "timeout": 60, "userAgentSuffix": null})
+        );
+        let given = body(json!({"retries": 0, "timeout": 3600, "userAgentSuffix": " ci "}));
+        let stored = parse_connection(&given).unwrap();
+        assert_eq!(
+            stored,
+            json!({"retries": 0, "timeout": 3600, "userAgentSuffix": "ci"})
+        );
+        let c = Connection::of(&json!({"httpClient": {"connection": stored}}));
+        assert_eq!(c.retries, 0);
+        assert_eq!(c.timeout, Duration::from_secs(3600));
+        assert_eq!(c.user_agent_suffix.as_deref(), Some("ci"));
+        assert_eq!(Connection::of(&json!({})).timeout, Duration::from_secs(60));
+        for (bad, field) in [
+            (json!({"retries": 11}), "httpClient.connection.retries"),
+            (json!({"retries": -1}), "httpClient.connection.retries"),
+            (json!({"timeout": 0}), "httpClient.connection.timeout"),
+            (json!({"timeout": 3601}), "httpClient.connection.timeout"),
+            (json!({"timeout": "60"}), "httpClient.connection.timeout"),
+        ] {
+            match parse_connection(&body(bad.clone())) {
+                Err(CoreError::Invalid { field: f, .. }) => assert_eq!(f, field, "{bad}"),
+                other => panic!("{bad} gave {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn minutes_and_negative_ttl() {

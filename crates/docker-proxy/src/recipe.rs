@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
 use stowage_core::model::RepoKind;
-use stowage_core::proxy::{mask_secrets, parse_minutes};
+use stowage_core::proxy::{mask_secrets, parse_connection, parse_minutes};
 use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{Failure, content_route, error_response};
@@ -83,21 +83,7 @@ impl Recipe for DockerProxyRecipe {
             "httpClient.autoBlock",
             Some(true),
         )?;
-        let timeout = match body.pointer("/httpClient/connection/timeout") {
-            None | Some(Value::Null) => 60,
-            Some(v) => v
-                .as_u64()
-                .filter(|t| (1..=3600).contains(t))
-                .ok_or_else(|| {
-                    CoreError::invalid("httpClient.connection.timeout", "must be 1 to 3600 seconds")
-                })?,
-        };
-        let retries = match body.pointer("/httpClient/connection/retries") {
-            None | Some(Value::Null) => 2,
-            Some(v) => v.as_u64().filter(|r| *r <= 10).ok_or_else(|| {
-                CoreError::invalid("httpClient.connection.retries", "must be 0 to 10")
-            })?,
-        };
+        let connection = parse_connection(body)?;
         let no_user = text_at(body, "/httpClient/authentication/username").is_none()
             && text_at(body, "/httpClient/authentication/bearerToken").is_none();
         let authentication = match body.pointer("/httpClient/authentication") {
@@ -158,11 +144,7 @@ impl Recipe for DockerProxyRecipe {
                 "httpClient": {
                     "blocked": blocked,
                     "autoBlock": auto_block,
-                    "connection": {
-                        "retries": retries,
-                        "timeout": timeout,
-                        "userAgentSuffix": text_at(body, "/httpClient/connection/userAgentSuffix"),
-                    },
+                    "connection": connection,
                     "authentication": authentication,
                 },
                 "dockerProxy": {

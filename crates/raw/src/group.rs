@@ -1,5 +1,6 @@
 //! Raw group repositories: members asked in order, the first that has the file serves it.
 
+use crate::hosted::content_disposition;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -30,9 +31,20 @@ impl Recipe for RawGroupRecipe {
             attributes: json!({
                 "storage": {"blobStoreName": blob_store, "strictContentTypeValidation": true},
                 "group": {"memberNames": members},
+                "raw": {"contentDisposition": content_disposition(body)?},
             }),
             blob_store,
         })
+    }
+
+    fn public_attributes(&self, attributes: &Value) -> Value {
+        // Nexus always shows `raw`; groups saved before it was kept have none.
+        let mut shown = attributes.clone();
+        if let Some(o) = shown.as_object_mut() {
+            o.entry("raw")
+                .or_insert_with(|| json!({"contentDisposition": "ATTACHMENT"}));
+        }
+        shown
     }
 
     async fn check(&self, services: &Services, name: &str, spec: &RepositorySpec) -> Result<()> {

@@ -13,7 +13,9 @@ use stowage_core::{CoreError, Result};
 /// `raw-hosted`.
 pub struct RawHostedRecipe;
 
-fn content_disposition(v: &Value) -> Result<&'static str> {
+/// `raw.contentDisposition` of a request body or stored attributes (every raw repository kind
+/// has it): ATTACHMENT unless INLINE is given; anything else is refused.
+pub(crate) fn content_disposition(v: &Value) -> Result<&'static str> {
     match v.pointer("/raw/contentDisposition").and_then(Value::as_str) {
         None => Ok("ATTACHMENT"),
         Some(s) if s.eq_ignore_ascii_case("ATTACHMENT") => Ok("ATTACHMENT"),

@@ -12,9 +12,21 @@ impl RawPath {
 
     /// Parses the still percent-encoded path after `/repository/<name>/`. Rejects `..` and `.`
     /// segments (also when percent-encoded), empty segments (`//`), NUL and other control
-    /// characters, backslashes, invalid UTF-8 and over-long paths.
+    /// characters, backslashes, a `%` not followed by two hex digits, invalid UTF-8 and over-long
+    /// paths.
     pub fn parse(encoded: &str) -> Result<Self, CoreError> {
         let err = |m: &str| CoreError::invalid("path", m);
+        // The decoder below keeps a malformed escape as it is, so `%zz` would be stored under a
+        // name no client meant; `%` itself is sent as `%25`.
+        let bytes = encoded.as_bytes();
+        for (i, _) in encoded.match_indices('%') {
+            let hex = bytes.get(i + 1..i + 3);
+            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                return Err(err(
+                    "has a '%' that does not start a percent escape of two hex digits; send '%' as '%25'",
+                ));
+            }
+        }
         let decoded = percent_encoding::percent_decode_str(encoded)
             .decode_utf8()
             .map_err(|_| err("is not valid UTF-8"))?;
@@ -78,6 +90,7 @@ mod tests {
         assert_eq!(p.group(), "/releases/v1.0");
         assert_eq!(RawPath::parse("top.txt").unwrap().group(), "/");
         assert!(RawPath::parse("a/..b/c..").is_ok());
+        assert_eq!(RawPath::parse("50%25%2Bx").unwrap().as_str(), "50%+x");
     }
 
     #[test]
@@ -97,6 +110,11 @@ mod tests {
             "a\\b",
             "%ff",
             ".",
+            "%zz",
+            "a/%4",
+            "a%2",
+            "%g0/b",
+            "100%",
         ] {
             assert!(RawPath::parse(bad).is_err(), "{bad:?} accepted");
         }

@@ -1,17 +1,23 @@
 //! Raw proxy repositories: files fetched from a remote HTTP base URL (`proxy.remoteUrl` +
 //! path), kept and served for `proxy.contentMaxAge` minutes (-1: for good), a 404 remembered
 //! for `negativeCache.timeToLive`; when the remote cannot be reached, what is cached is served.
+//! Requests to the remote follow `httpClient.connection`: `timeout` seconds of silence give up
+//! an attempt, and up to `retries` more attempts follow one that got no answer or a 5xx.
 
 use crate::RawPath;
-use crate::hosted::{get, store};
+use crate::hosted::{content_disposition, get, store};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
 use stowage_core::model::RepoKind;
-use stowage_core::proxy::{NegativeCache, mask_secrets, negative_ttl, parse_minutes};
+use stowage_core::proxy::{
+    Connection, NegativeCache, mask_secrets, negative_ttl, parse_connection, parse_minutes,
+};
 use stowage_core::{CoreError, Result, now_millis};
 
 /// `raw-proxy`.
@@ -19,19 +25,54 @@ use stowage_core::{CoreError, Result, now_millis};
 pub struct RawProxyRecipe {
     /// Paths the remote did not have, by repository id and path.
     missing: NegativeCache,
-    http: std::sync::OnceLock<reqwest::Client>,
+    /// One HTTP client per distinct connection settings, shared by the proxies that have them.
+    clients: Mutex<HashMap<Connection, reqwest::Client>>,
 }
 
 impl RawProxyRecipe {
-    fn client(&self) -> &reqwest::Client {
-        self.http.get_or_init(|| {
-            reqwest::Client::builder()
-                .user_agent(format!("Stowage/{}", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(Duration::from_secs(20))
-                .read_timeout(Duration::from_secs(60))
-                .build()
-                .unwrap_or_default()
-        })
+    fn client(&self, connection: &Connection) -> Result<reqwest::Client> {
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = clients.get(connection) {
+            return Ok(c.clone());
+        }
+        let mut agent = format!("Stowage/{}", env!("CARGO_PKG_VERSION"));
+        if let Some(suffix) = &connection.user_agent_suffix {
+            agent.push(' ');
+            agent.push_str(suffix);
+        }
+        let client = reqwest::Client::builder()
+            .user_agent(agent)
+            .connect_timeout(connection.timeout.min(Duration::from_secs(20)))
+            .read_timeout(connection.timeout)
+            .build()
+            .map_err(|e| CoreError::Internal(format!("raw proxy HTTP client: {e}")))?;
+        clients.insert(connection.clone(), client.clone());
+        Ok(client)
+    }
+
+    /// Sends `request`, again up to `retries` more times (as the docker proxy does) after a
+    /// failure to get an answer or a 5xx one, waiting 200 ms × the attempt number before each.
+    async fn send(
+        request: reqwest::RequestBuilder,
+        retries: u32,
+    ) -> std::result::Result<reqwest::Response, String> {
+        let mut attempt: u32 = 0;
+        loop {
+            let Some(this) = request.try_clone() else {
+                return request.send().await.map_err(|e| e.to_string());
+            };
+            let outcome = this.send().await;
+            let failed = match &outcome {
+                Ok(resp) => resp.status().is_server_error(),
+                Err(_) => true,
+            };
+            if !failed || attempt >= retries {
+                return outcome.map_err(|e| e.to_string());
+            }
+            attempt += 1;
+            tracing::debug!(attempt, "remote request failed; retrying");
+            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+        }
     }
 
     async fn fetch(
@@ -67,7 +108,8 @@ impl RawProxyRecipe {
             .and_then(Value::as_str)
             .unwrap_or("");
         let url = format!("{}/{}", base.trim_end_matches('/'), path.as_str());
-        let mut request = self.client().get(&url);
+        let connection = Connection::of(attrs);
+        let mut request = self.client(&connection)?.get(&url);
         if let Some(a) = attrs.pointer("/httpClient/authentication")
             && a["type"] == "username"
         {
@@ -77,7 +119,7 @@ impl RawProxyRecipe {
         let outcome = if attrs.pointer("/httpClient/blocked") == Some(&Value::Bool(true)) {
             Err("the remote is blocked (httpClient.blocked)".to_owned())
         } else {
-            request.send().await.map_err(|e| e.to_string())
+            Self::send(request, connection.retries).await
         };
         match outcome {
             Ok(resp) if resp.status().is_success() => {
@@ -171,9 +213,10 @@ impl Recipe for RawProxyRecipe {
                 "httpClient": {
                     "blocked": body.pointer("/httpClient/blocked").and_then(Value::as_bool).unwrap_or(false),
                     "autoBlock": body.pointer("/httpClient/autoBlock").and_then(Value::as_bool).unwrap_or(true),
+                    "connection": parse_connection(body)?,
                     "authentication": authentication,
                 },
-                "raw": {"contentDisposition": body.pointer("/raw/contentDisposition").and_then(Value::as_str).unwrap_or("ATTACHMENT")},
+                "raw": {"contentDisposition": content_disposition(body)?},
             }),
             blob_store,
         })

@@ -2,12 +2,17 @@
 //!
 //! This is the one place that maps a route to the privilege it needs. The tables below both
 //! register the routes and drive [`enforce`], a middleware that runs before every handler: it
-//! checks [`Need::App`], [`Need::User`] and [`Need::Caller`] itself, and leaves
-//! [`Need::Repository`] to the handler, which knows the repository (one check per route family:
-//! `content::dispatch` and the registry's `serve` map the HTTP method to a repository-view action,
-//! the REST handlers name theirs). A request that matches a route missing from these tables is
-//! refused with 500, so a route cannot be added without saying what it needs; the
-//! permission-matrix test walks [`MAIN_ROUTES`] with every kind of caller.
+//! checks [`Need::App`], [`Need::User`], [`Need::Caller`] and [`Need::RepositoryAdmin`] itself,
+//! and leaves [`Need::Repository`] to the handler, which knows the repository (one check per
+//! route family: `content::dispatch` and the registry's `serve` map the HTTP method to a
+//! repository-view action, the REST handlers name theirs). A request that matches a route missing
+//! from these tables is refused with 500, so a route cannot be added without saying what it
+//! needs; the permission-matrix test walks [`MAIN_ROUTES`] with every kind of caller.
+//!
+//! Because the middleware runs before any extractor, a route whose need it checks is refused
+//! (401 without credentials, 403 without the privilege) before its body is read: a malformed
+//! body is only ever a 400 for a caller who may make the request. A route that takes a body must
+//! therefore have a need the middleware checks, or read the body only after its own check.
 
 use crate::auth::Caller;
 use crate::content::{self, v2};
@@ -18,12 +23,12 @@ use crate::rest::{
 };
 use crate::ui;
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Path, ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, ResponseError, web};
 use std::sync::OnceLock;
 use stowage_core::CoreError;
-use stowage_core::security::{AppAction, Permission};
+use stowage_core::security::{Action, AppAction, Permission};
 
 /// What a route needs before its handler runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +46,9 @@ pub enum Need {
     /// A privilege on the repository the request concerns, checked by the handler:
     /// `nx-repository-view-…` for content, `nx-repository-admin-…` for configuration.
     Repository,
+    /// `nx-repository-admin-<format>-<name>-<action>`, with `format` and `name` taken from the
+    /// route's `{format}` and `{name}` (`*` when the route has no `{name}`, as on create).
+    RepositoryAdmin(Action),
 }
 
 /// One route.
@@ -83,7 +91,7 @@ macro_rules! routes {
 }
 
 use AppAction::{Create, Delete, Read, Update};
-use Need::{App, Caller as Any, Public, Repository, User};
+use Need::{App, Caller as Any, Public, Repository, RepositoryAdmin as RepoAdmin, User};
 
 routes! { MAIN_ROUTES, configure_main:
     // The registry and content routes first: they are the hot paths.
@@ -100,9 +108,9 @@ routes! { MAIN_ROUTES, configure_main:
     GET "/service/rest/v1/repositories" => repositories::list, Any;
     GET "/service/rest/v1/repositories/{name}" => repositories::get_one, Repository;
     DELETE "/service/rest/v1/repositories/{name}" => repositories::delete, Repository;
-    POST "/service/rest/v1/repositories/{format}/{kind}" => repositories::create, Repository;
-    GET "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::get_typed, Repository;
-    PUT "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::update, Repository;
+    POST "/service/rest/v1/repositories/{format}/{kind}" => repositories::create, RepoAdmin(Action::Add);
+    GET "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::get_typed, RepoAdmin(Action::Read);
+    PUT "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::update, RepoAdmin(Action::Edit);
 
     GET "/service/rest/v1/blobstores" => blobstores::list, App("blobstores", Read);
     POST "/service/rest/v1/blobstores/file" => blobstores::create_file, App("blobstores", Create);
@@ -228,11 +236,19 @@ fn patterns(table: &'static [Route]) -> &'static [ResourceDef] {
 /// The route of `table` that serves `method` on `path`: the first, in table order, as the
 /// router picks it (each route is registered as its own resource guarded by its method).
 pub fn route_for(table: &'static [Route], method: &str, path: &str) -> Option<&'static Route> {
+    matching(table, method, path).map(|(r, _)| r)
+}
+
+/// [`route_for`] with the route's compiled pattern.
+fn matching(
+    table: &'static [Route],
+    method: &str,
+    path: &str,
+) -> Option<(&'static Route, &'static ResourceDef)> {
     table
         .iter()
         .zip(patterns(table))
         .find(|(r, def)| (r.method == method || r.method == "ANY") && def.is_match(path))
-        .map(|(r, _)| r)
 }
 
 /// Checks what the route of `table` serving the request needs, then runs the handler.
@@ -242,7 +258,7 @@ async fn enforce<B: MessageBody + 'static>(
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let path = req.match_info().as_str().to_owned();
-    let Some(route) = route_for(table, req.method().as_str(), &path) else {
+    let Some((route, pattern)) = matching(table, req.method().as_str(), &path) else {
         if let Some(pattern) = req.match_pattern()
             && !table.iter().any(|r| r.path == pattern)
         {
@@ -262,9 +278,11 @@ async fn enforce<B: MessageBody + 'static>(
         Need::Public | Need::Repository => None,
         need => {
             let (http, payload) = req.parts_mut();
+            let mut params = Path::new(path.as_str());
+            pattern.capture_match_info(&mut params);
             match Caller::from_request(http, payload).await {
                 Err(e) => Some(e.0),
-                Ok(caller) => check(&caller, need).err(),
+                Ok(caller) => check(&caller, need, &params).err(),
             }
         }
     };
@@ -283,14 +301,22 @@ async fn enforce<B: MessageBody + 'static>(
     }
 }
 
-/// Whether `caller` satisfies `need` (for the needs the middleware checks itself).
-pub fn check(caller: &Caller, need: Need) -> Result<(), CoreError> {
+/// Whether `caller` satisfies `need` (for the needs the middleware checks itself), on a route
+/// whose path parameters are `params`.
+pub fn check(caller: &Caller, need: Need, params: &Path<&str>) -> Result<(), CoreError> {
     match need {
         Need::Public | Need::Repository => Ok(()),
         Need::Caller => caller.principal().map(|_| ()),
         Need::User => caller.user().map(|_| ()),
         Need::App(domain, action) => caller
             .require(Permission::Application { domain, action })
+            .map(|_| ()),
+        Need::RepositoryAdmin(action) => caller
+            .require(Permission::RepositoryAdmin {
+                format: params.get("format").unwrap_or("*"),
+                repository: params.get("name").unwrap_or("*"),
+                action,
+            })
             .map(|_| ()),
     }
 }

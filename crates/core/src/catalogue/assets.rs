@@ -4,7 +4,7 @@
 //! store), the component, then the asset itself. A crash before the commit leaves only an
 //! unreferenced blob, never an asset pointing at missing bytes.
 
-use super::{Catalogue, new_id};
+use super::{Catalogue, PageToken, new_id};
 use crate::model::{Asset, BlobRef, Component, NewAsset, Repository};
 use crate::{CoreError, Result, now_millis};
 use sqlx::Row;
@@ -317,7 +317,7 @@ impl Catalogue {
     pub async fn list_assets(
         &self,
         repo_id: &str,
-        after: Option<&str>,
+        after: Option<&PageToken>,
         limit: i64,
     ) -> Result<AssetPage<Asset>> {
         let rows = sqlx::query(concat!(
@@ -327,7 +327,7 @@ impl Catalogue {
              ORDER BY id LIMIT $3"
         ))
         .bind(repo_id)
-        .bind(after.unwrap_or(""))
+        .bind(after.map_or("", PageToken::as_str))
         .bind(limit + 1)
         .fetch_all(&mut *self.conn().await?)
         .await?;
@@ -364,7 +364,7 @@ impl Catalogue {
     pub async fn list_components(
         &self,
         repo_id: &str,
-        after: Option<&str>,
+        after: Option<&PageToken>,
         limit: i64,
     ) -> Result<AssetPage<ComponentWithAssets>> {
         let rows = sqlx::query(
@@ -372,7 +372,7 @@ impl Catalogue {
              WHERE repository_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         )
         .bind(repo_id)
-        .bind(after.unwrap_or(""))
+        .bind(after.map_or("", PageToken::as_str))
         .bind(limit + 1)
         .fetch_all(&mut *self.conn().await?)
         .await?;

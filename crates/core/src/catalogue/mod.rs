@@ -9,6 +9,7 @@
 
 mod assets;
 mod blob_stores;
+mod page_token;
 mod repositories;
 mod roles;
 mod search;
@@ -19,6 +20,7 @@ mod user_tokens;
 mod users;
 
 pub use assets::{AssetPage, ComponentWithAssets};
+pub use page_token::PageToken;
 pub use search::{DigestHit, SearchHit};
 pub use ui_sessions::UiSession;
 pub use uploads::UploadSession;

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use stowage_core::CoreError;
+use stowage_core::catalogue::PageToken;
 use stowage_core::model::{Asset, Repository};
 use stowage_core::rfc3339;
 use stowage_core::security::{Action, Permission};
@@ -22,6 +23,18 @@ pub struct ListQuery {
     /// Token from the previous page.
     #[serde(rename = "continuationToken")]
     pub continuation_token: Option<String>,
+}
+
+impl ListQuery {
+    /// The page to start after: none for the first page (no token, or an empty one); a token
+    /// this server never handed out is a 400 naming `continuationToken`.
+    pub fn page_token(&self) -> Result<Option<PageToken>, CoreError> {
+        self.continuation_token
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .map(PageToken::parse)
+            .transpose()
+    }
 }
 
 /// The repository a list request names, checked for `action`.
@@ -87,7 +100,7 @@ pub(crate) async fn list(
     let page = state
         .services
         .catalogue
-        .list_assets(&repo.id, query.continuation_token.as_deref(), PAGE_SIZE)
+        .list_assets(&repo.id, query.page_token()?.as_ref(), PAGE_SIZE)
         .await?;
     let items: Vec<Value> = page
         .items

@@ -33,7 +33,7 @@ pub(crate) async fn list(
     let page = state
         .services
         .catalogue
-        .list_components(&repo.id, query.continuation_token.as_deref(), PAGE_SIZE)
+        .list_components(&repo.id, query.page_token()?.as_ref(), PAGE_SIZE)
         .await?;
     let items: Vec<Value> = page
         .items

@@ -158,6 +158,8 @@ pub(crate) async fn create(
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
     let (format, kind) = path.into_inner();
+    // The route checked the caller; an unknown repository type is 404 before the body is read.
+    recipe_for(&state, &format, &kind)?;
     create_repository(&req, &state, &caller, &format, &kind, &json_body(&body)?).await?;
     Ok(HttpResponse::Created().finish())
 }
@@ -322,6 +324,7 @@ pub(crate) async fn update(
     body: web::Bytes,
 ) -> RestResult<HttpResponse> {
     let (format, kind, name) = path.into_inner();
+    recipe_for(&state, &format, &kind)?;
     update_repository(
         &req,
         &state,

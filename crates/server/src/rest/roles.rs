@@ -68,6 +68,12 @@ fn parse_role(state: &State, body: &Value, id: &str) -> Result<Role, CoreError> 
         ));
     }
     let name = text("name")?;
+    if name.chars().count() > ROLE_FIELD_MAX_LEN {
+        return Err(CoreError::invalid(
+            "name",
+            format!("must be at most {ROLE_FIELD_MAX_LEN} characters"),
+        ));
+    }
     Ok(Role {
         id: id.to_owned(),
         name: if name.trim().is_empty() {
@@ -82,7 +88,18 @@ fn parse_role(state: &State, body: &Value, id: &str) -> Result<Role, CoreError> 
     })
 }
 
+/// Longest role id and name accepted. Nexus's `RoleXORequest` only requires them to be non-empty
+/// and states no maximum; 255 is the common column size, and keeps a 10,000-character id out of
+/// every user's role list and every page that shows them.
+pub(crate) const ROLE_FIELD_MAX_LEN: usize = 255;
+
 fn check_id(id: &str) -> Result<(), CoreError> {
+    if id.chars().count() > ROLE_FIELD_MAX_LEN {
+        return Err(CoreError::invalid(
+            "id",
+            format!("must be at most {ROLE_FIELD_MAX_LEN} characters"),
+        ));
+    }
     if id.is_empty()
         || !id
             .chars()

@@ -19,6 +19,7 @@ mod raw;
 mod raw_proxy;
 mod repositories;
 mod repository_names;
+mod rest_input;
 mod restart;
 mod security;
 mod ui;

@@ -10,6 +10,15 @@ async fn nexus_client_reads_what_we_serve(app: TestApp) {
             .status(),
         201
     );
+    let group = serde_json::json!({
+        "name": "raw-all", "online": true,
+        "storage": {"blobStoreName": "default", "strictContentTypeValidation": true},
+        "group": {"memberNames": ["raw-hosted"]},
+    });
+    let r = app
+        .post_json("/service/rest/v1/repositories/raw/group", &group)
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/compat/nexus_client.py"
@@ -23,6 +32,8 @@ async fn nexus_client_reads_what_we_serve(app: TestApp) {
             "raw-hosted",
             "--expect-path",
             "releases/app.tar.gz",
+            "--group",
+            "raw-all",
         ])
         .output()
         .expect("python3 runs (scripts/test.sh installs nexus-api-client)");

@@ -94,6 +94,10 @@ fn probe(method: Method, path: impl Into<String>, body: &'static str, allowed: A
     }
 }
 
+/// The body of every probe that takes JSON. It is malformed: the caller and its privileges are
+/// checked before a body is read, so a probe without them gets 401 or 403, never 400.
+const JSON: &str = "{";
+
 /// Ids the probes fill into path parameters.
 struct Fixture {
     asset_id: String,
@@ -123,16 +127,16 @@ fn main_probes(route: &Route, p: Persona, fx: &Fixture) -> Vec<Probe> {
         (_, "/service/rest/v1/repositories/{format}/{kind}") => one(
             AdminOnly,
             "/service/rest/v1/repositories/raw/hosted".into(),
-            "{}",
+            JSON,
         ),
         (_, "/service/rest/v1/repositories/{format}/{kind}/{name}") => one(
             AdminOnly,
             "/service/rest/v1/repositories/raw/hosted/files".into(),
-            "{}",
+            JSON,
         ),
         (_, "/service/rest/v1/blobstores") => one(AdminOnly, route.path.into(), ""),
         (_, "/service/rest/v1/blobstores/file" | "/service/rest/v1/blobstores/s3") => {
-            one(AdminOnly, route.path.into(), "{}")
+            one(AdminOnly, route.path.into(), JSON)
         }
         (_, "/service/rest/v1/blobstores/file/{name}") => one(
             AdminOnly,
@@ -173,11 +177,11 @@ fn main_probes(route: &Route, p: Persona, fx: &Fixture) -> Vec<Probe> {
             format!("/service/rest/v1/assets/{}", fx.asset_id),
             "",
         ),
-        (_, "/service/rest/v1/security/users") => one(AdminOnly, route.path.into(), "{}"),
+        (_, "/service/rest/v1/security/users") => one(AdminOnly, route.path.into(), JSON),
         (_, "/service/rest/v1/security/users/{user_id}") => one(
             AdminOnly,
             "/service/rest/v1/security/users/nobody".into(),
-            "{}",
+            JSON,
         ),
         (_, "/service/rest/v1/security/users/{user_id}/change-password") => one(
             SignedIn,
@@ -187,18 +191,18 @@ fn main_probes(route: &Route, p: Persona, fx: &Fixture) -> Vec<Probe> {
         (_, "/service/rest/v1/security/users/{user_id}/tokens") => one(
             SignedIn,
             format!("/service/rest/v1/security/users/{me}/tokens"),
-            "{}",
+            JSON,
         ),
         (_, "/service/rest/v1/security/users/{user_id}/tokens/{id}") => one(
             SignedIn,
             format!("/service/rest/v1/security/users/{me}/tokens/none"),
             "",
         ),
-        (_, "/service/rest/v1/security/roles") => one(AdminOnly, route.path.into(), "{}"),
+        (_, "/service/rest/v1/security/roles") => one(AdminOnly, route.path.into(), JSON),
         (_, "/service/rest/v1/security/roles/{id}") => one(
             AdminOnly,
             "/service/rest/v1/security/roles/nx-admin".into(),
-            "{}",
+            JSON,
         ),
         (_, "/service/rest/v1/security/privileges") => one(AdminOnly, route.path.into(), ""),
         (_, "/service/rest/v1/security/privileges/{name}") => one(
@@ -209,14 +213,14 @@ fn main_probes(route: &Route, p: Persona, fx: &Fixture) -> Vec<Probe> {
         (_, "/service/rest/v1/security/privileges/{type}") => one(
             AdminOnly,
             "/service/rest/v1/security/privileges/application".into(),
-            "{}",
+            JSON,
         ),
         (_, "/service/rest/v1/security/privileges/{type}/{name}") => one(
             AdminOnly,
             "/service/rest/v1/security/privileges/application/nx-all".into(),
-            "{}",
+            JSON,
         ),
-        (_, "/service/rest/v1/security/anonymous") => one(AdminOnly, route.path.into(), "{}"),
+        (_, "/service/rest/v1/security/anonymous") => one(AdminOnly, route.path.into(), JSON),
         (_, "/service/rest/v1/audit") => one(AdminOnly, route.path.into(), ""),
         ("ANY", "/repository/{repo}/{tail:.*}") => vec![
             probe(Method::GET, "/repository/files/seed.txt", "", Read),

@@ -8,6 +8,7 @@ mod crash;
 mod docker;
 mod docker_cli;
 mod group;
+mod group_members;
 mod nexus_client;
 mod peers;
 mod proxy;

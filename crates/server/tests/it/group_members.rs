@@ -12,8 +12,10 @@ use serde_json::{Value, json};
 
 both_backends!(
     docker_group_skips_a_failing_member,
+    docker_group_without_writable_member_says_so,
     raw_group_skips_a_failing_member,
     docker_cli_through_a_group_with_a_stopped_upstream,
+    docker_cli_push_to_a_group_without_writable_member,
 );
 
 /// A docker proxy of an upstream nobody listens on (auto-blocking after 3 failures).
@@ -139,18 +141,34 @@ async fn docker_group_skips_a_failing_member(app: TestApp) {
         assert_eq!(r.status(), 503, "{path}");
         assert_eq!(error_code(r).await, "UNAVAILABLE", "{path}");
     }
+}
 
-    // Pushing to a group without a writable member: the message (all the docker CLI shows)
-    // says so, not "requested access to the resource is denied".
-    let r = send(&app, Method::POST, "/v2/both/app/blobs/uploads/").await;
-    assert_eq!(r.status(), 403);
-    let e: Value = r.json().await.unwrap();
-    assert_eq!(e["errors"][0]["code"], "DENIED", "{e}");
-    let message = e["errors"][0]["message"].as_str().unwrap();
-    assert!(
-        message.contains("group 'both' has no writable member"),
-        "{e}"
-    );
+/// Pushing to a group without a writable member: the message (all the docker CLI shows) says
+/// so, not "requested access to the resource is denied".
+async fn docker_group_without_writable_member_says_so(app: TestApp) {
+    let r = app
+        .post_json(
+            "/service/rest/v1/repositories/docker/hosted",
+            &docker_body("local", None),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    create_docker_group(&app, "reads", &["local"], None, None).await;
+    for (method, path) in [
+        (Method::POST, "/v2/reads/app/blobs/uploads/"),
+        (Method::PUT, "/v2/reads/app/manifests/1"),
+        (Method::DELETE, "/v2/reads/app/manifests/1"),
+    ] {
+        let r = send(&app, method.clone(), path).await;
+        assert_eq!(r.status(), 403, "{method} {path}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["errors"][0]["code"], "DENIED", "{e}");
+        let message = e["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("group 'reads' has no writable member"),
+            "{method} {path}: {e}"
+        );
+    }
 }
 
 async fn raw_group_skips_a_failing_member(app: TestApp) {
@@ -207,8 +225,7 @@ async fn raw_group_skips_a_failing_member(app: TestApp) {
 }
 
 /// The docker CLI through a group [proxy of a stopped upstream, hosted]: a push lands in the
-/// hosted member, a pull of the hosted image works, and a group without a writable member
-/// refuses a push saying why.
+/// hosted member, and a pull of the hosted image works.
 async fn docker_cli_through_a_group_with_a_stopped_upstream(app: TestApp) {
     create_stopped_docker_proxy(&app, "hub").await;
     let r = app
@@ -251,10 +268,25 @@ async fn docker_cli_through_a_group_with_a_stopped_upstream(app: TestApp) {
         "docker pull through the group",
     );
     assert_eq!(image_id(&config, &image).await, local_id);
+    for i in [&image, &local] {
+        let _ = run(config.clone(), vec!["rmi".into(), i.clone()], None).await;
+    }
+}
 
-    // The same members, no writable one: docker says the group has no writable member.
+/// `docker push` to a group without a writable member says the group has no writable member.
+async fn docker_cli_push_to_a_group_without_writable_member(app: TestApp) {
+    let r = app
+        .post_json(
+            "/service/rest/v1/repositories/docker/hosted",
+            &docker_body("own", None),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
     let port = free_port();
-    create_docker_group(&app, "read-only", &["hub", "own"], None, Some(port)).await;
+    create_docker_group(&app, "read-only", &["own"], None, Some(port)).await;
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("docker-config");
+    let (local, _, unique) = import_image(work.path()).await;
     let read_only = format!("127.0.0.1:{port}");
     ok(
         &login(&config, &read_only, "admin", ADMIN_PASSWORD).await,
@@ -275,7 +307,7 @@ async fn docker_cli_through_a_group_with_a_stopped_upstream(app: TestApp) {
     assert!(!out.status.success(), "a push to a read-only group fails");
     assert!(err.contains("has no writable member"), "{err}");
 
-    for i in [&image, &refused, &local] {
+    for i in [&refused, &local] {
         let _ = run(config.clone(), vec!["rmi".into(), i.clone()], None).await;
     }
 }

@@ -1,15 +1,17 @@
 //! What every group recipe shares, whatever its format: the `group.memberNames` list (parsed
 //! from a request, read from stored attributes), the checks made when a group is saved
-//! (members exist, are of the group's format, and do not lead back to the group), and the empty
-//! body a group sends its members when it asks them on a client's behalf, and the repositories
-//! whose content a group serves, in order.
+//! (members exist, are of the group's format, and do not lead back to the group), the rule by
+//! which a group reads through its members ([`resolve`]: in order, failing members skipped), and
+//! the repositories whose content a group serves, in order.
 
 use crate::catalogue::Catalogue;
-use crate::format::Services;
+use crate::format::{ContentContext, Services};
 use crate::model::{RepoKind, Repository};
 use crate::names::same_repository;
 use crate::{CoreError, Result};
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -153,6 +155,157 @@ pub fn no_body(req: &HttpRequest) -> Result<web::Payload> {
     web::Payload::from_request(req, &mut none)
         .into_inner()
         .map_err(|e| CoreError::Internal(format!("an empty body: {e}")))
+}
+
+/// The group's members that exist, in order (a member deleted since the group was saved is
+/// left out).
+pub async fn members(ctx: &ContentContext) -> Result<Vec<Repository>> {
+    let mut out = Vec::new();
+    for name in member_names(&ctx.repository.attributes) {
+        if let Some(r) = ctx.services.catalogue.find_repository(&name).await? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// A member that could not answer a read the group passed on.
+pub struct MemberFailure {
+    /// The member's name.
+    pub member: String,
+    /// What went wrong, for a person: the member's status and error text, or its error.
+    pub reason: String,
+    /// The member's own error response, when it sent one (a docker group passes on a proxy's
+    /// `UNAVAILABLE` or `TOOMANYREQUESTS` with its `Retry-After`).
+    pub response: Option<HttpResponse>,
+}
+
+/// How one member answered a read.
+pub enum Answer {
+    /// Anything but "not here" or a failure (the content, a 304, a client error): the answer.
+    Has(HttpResponse),
+    /// 404: the member answered and does not have it.
+    Lacks,
+    /// A server error or 429 from the member (a proxy whose upstream is down, rate-limiting or
+    /// auto-blocked), or a fault of its own (its blob store or catalogue failed): it did not
+    /// answer.
+    Failed(MemberFailure),
+}
+
+/// What a group's members made of a read, asked in order.
+pub enum Resolution {
+    /// A member has it: that member's answer.
+    Found(HttpResponse),
+    /// No member that answered has it (some member answered, or the group has no members).
+    Missing,
+    /// No member answered: every one failed, in member order.
+    Unavailable(Vec<MemberFailure>),
+}
+
+/// Asks `member` for `req` (a `GET` or `HEAD`, sent without a body) on the group's behalf.
+/// A failure is logged at WARN naming the group and the member. Errors that are the request's
+/// fault (bad input, privileges) are returned, as the group would give them too.
+pub async fn ask(ctx: &ContentContext, req: &HttpRequest, member: Repository) -> Result<Answer> {
+    let router = ctx.services.member_router()?;
+    let name = member.name.clone();
+    let failure = match router.serve(member, ctx, req, no_body(req)?).await {
+        Ok(resp)
+            if resp.status().is_server_error()
+                || resp.status() == StatusCode::TOO_MANY_REQUESTS =>
+        {
+            let status = resp.status();
+            let (head, body) = resp.into_parts();
+            let (text, body) = match body.try_into_bytes() {
+                Ok(bytes) => (
+                    String::from_utf8_lossy(&bytes).trim().to_owned(),
+                    BoxBody::new(bytes),
+                ),
+                Err(body) => (String::new(), body),
+            };
+            let mut reason = format!("HTTP {status}");
+            if !text.is_empty() {
+                reason = format!("{reason}: {}", text.chars().take(300).collect::<String>());
+            }
+            MemberFailure {
+                member: name,
+                reason,
+                response: Some(head.set_body(body)),
+            }
+        }
+        Ok(resp) if resp.status() == StatusCode::NOT_FOUND => return Ok(Answer::Lacks),
+        Ok(resp) => return Ok(Answer::Has(resp)),
+        Err(CoreError::NotFound(_)) => return Ok(Answer::Lacks),
+        Err(
+            e @ (CoreError::Invalid { .. }
+            | CoreError::Conflict(_)
+            | CoreError::Unauthenticated
+            | CoreError::Forbidden(_)
+            | CoreError::Throttled(_)
+            | CoreError::Interrupted(_)
+            | CoreError::DigestMismatch { .. }),
+        ) => return Err(e),
+        Err(e) => {
+            tracing::warn!(
+                group = %ctx.repository.name,
+                member = %name,
+                error = %error_chain(&e),
+                "group member failed; skipped"
+            );
+            return Ok(Answer::Failed(MemberFailure {
+                member: name,
+                reason: "an internal error; see the server log".into(),
+                response: None,
+            }));
+        }
+    };
+    tracing::warn!(
+        group = %ctx.repository.name,
+        member = %failure.member,
+        reason = %failure.reason,
+        "group member failed; skipped"
+    );
+    Ok(Answer::Failed(failure))
+}
+
+/// Asks the group's members for `req` in order and stops at the first that has it. A member
+/// that fails is skipped (with a WARN naming it): it hides neither the members after it nor
+/// the fact that the others do not have the content. So the answer is a 404 when no member
+/// that answered has it, and "unavailable" only when no member answered at all.
+pub async fn resolve(ctx: &ContentContext, req: &HttpRequest) -> Result<Resolution> {
+    let mut failures = Vec::new();
+    let mut answered = false;
+    for member in members(ctx).await? {
+        match ask(ctx, req, member).await? {
+            Answer::Has(resp) => return Ok(Resolution::Found(resp)),
+            Answer::Lacks => answered = true,
+            Answer::Failed(f) => failures.push(f),
+        }
+    }
+    Ok(if answered || failures.is_empty() {
+        Resolution::Missing
+    } else {
+        Resolution::Unavailable(failures)
+    })
+}
+
+/// The members that failed and why, for an error message: `'a' (why); 'b' (why)`.
+pub fn describe_failures(failures: &[MemberFailure]) -> String {
+    failures
+        .iter()
+        .map(|f| format!("'{}' ({})", f.member, f.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Docker group repositories: one endpoint for several docker repositories (hosted, proxy or
 //! other groups). Members are asked in order and the first that has a manifest or blob serves
-//! it; `tags/list` merges every member's tags; pushes go to the `writableMember`. The caller's
-//! privileges on the group decide, as in Nexus.
+//! it, a failing member skipped (`stowage_core::group::resolve`); `tags/list` merges every
+//! member's tags; pushes go to the `writableMember`. The caller's privileges on the group
+//! decide, as in Nexus.
 
 mod recipe;
 

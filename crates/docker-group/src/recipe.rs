@@ -7,7 +7,10 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services, parse_common};
-use stowage_core::group::{check_members, member_names, no_body, parse_member_names};
+use stowage_core::group::{
+    Answer, MemberFailure, Resolution, ask, check_members, describe_failures, members,
+    parse_member_names, resolve,
+};
 use stowage_core::model::{NewAsset, RepoKind, Repository};
 use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
@@ -103,7 +106,6 @@ impl Recipe for DockerGroupRecipe {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),
         };
-        let router = ctx.services.member_router()?;
         let method = req.method().clone();
         let reading = matches!(method, Method::GET | Method::HEAD)
             && matches!(
@@ -113,13 +115,19 @@ impl Recipe for DockerGroupRecipe {
         if !reading {
             // Pushes and deletes go to the writable member.
             let Some(w) = writable_of(&ctx.repository.attributes) else {
-                return Ok(error_response(&RegistryError::new(
-                    ErrorCode::Denied,
-                    format!(
-                        "group '{}' has no writable member; push to a hosted repository, or set group.writableMember",
-                        ctx.repository.name
-                    ),
-                )));
+                let group = &ctx.repository.name;
+                let why = format!("group '{group}' has no writable member");
+                return Ok(error_response(
+                    &RegistryError::new(
+                        ErrorCode::Denied,
+                        format!(
+                            "{why}: push to a hosted repository, or set the group's group.writableMember"
+                        ),
+                    )
+                    .with_message(format!(
+                        "{why}, so it takes no pushes; push to a hosted repository"
+                    )),
+                ));
             };
             let member = ctx.services.catalogue.repository(&w).await?;
             if let (Route::Manifest(..), &Method::PUT) = (&route, &method) {
@@ -131,34 +139,72 @@ impl Recipe for DockerGroupRecipe {
                 let body = web::Payload::from_request(&req, &mut replay)
                     .into_inner()
                     .map_err(|e| CoreError::Internal(format!("the manifest body: {e}")))?;
-                return router.serve(member, &ctx, &req, body).await;
+                return ctx
+                    .services
+                    .member_router()?
+                    .serve(member, &ctx, &req, body)
+                    .await;
             }
-            return router.serve(member, &ctx, &req, body).await;
+            return ctx
+                .services
+                .member_router()?
+                .serve(member, &ctx, &req, body)
+                .await;
         }
-        let members = self.members(&ctx).await?;
         if let Route::Tags(image) = &route {
-            return self.merged_tags(&ctx, &req, &members, image.as_str()).await;
+            return self.merged_tags(&ctx, &req, image.as_str()).await;
         }
-        // A member that fails (a proxy whose upstream is down) does not hide the members after
-        // it; its answer is given only when no member has the content.
-        let mut last = None;
-        let mut failed = None;
-        for member in members {
-            let resp = router.serve(member, &ctx, &req, no_body(&req)?).await?;
-            if resp.status().is_server_error() || resp.status() == StatusCode::TOO_MANY_REQUESTS {
-                failed.get_or_insert(resp);
-            } else if resp.status() != StatusCode::NOT_FOUND {
-                return Ok(resp);
-            } else {
-                last = Some(resp);
-            }
+        // Members in order; a failing one (a proxy whose upstream is down) is skipped, so it
+        // hides neither what a later member has nor that no member has it.
+        let group = &ctx.repository.name;
+        match resolve(&ctx, &req).await? {
+            Resolution::Found(resp) => Ok(resp),
+            Resolution::Missing => Ok(error_response(&match &route {
+                Route::Blob(_, digest) => RegistryError::new(
+                    ErrorCode::BlobUnknown,
+                    format!("{digest} is in no member of group '{group}'"),
+                ),
+                other => RegistryError::new(
+                    ErrorCode::ManifestUnknown,
+                    format!("{} is in no member of group '{group}'", describe(other)),
+                ),
+            })),
+            Resolution::Unavailable(failures) => Ok(unavailable(group, failures)),
         }
-        Ok(failed.or(last).unwrap_or_else(|| {
-            error_response(&RegistryError::new(
-                ErrorCode::NameUnknown,
-                format!("group '{}' has no members", ctx.repository.name),
-            ))
-        }))
+    }
+}
+
+/// The answer when no member could answer: 503. A proxy member's own `UNAVAILABLE` (or its
+/// `TOOMANYREQUESTS`, with `Retry-After`) says why best and is passed on; else `UNAVAILABLE`
+/// naming the members that failed.
+fn unavailable(group: &str, mut failures: Vec<MemberFailure>) -> HttpResponse {
+    let own = |r: &mut HttpResponse| {
+        matches!(
+            r.status(),
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+        )
+    };
+    if let Some(resp) = failures
+        .iter_mut()
+        .find_map(|f| f.response.take_if(|r| own(r)))
+    {
+        return resp;
+    }
+    error_response(&RegistryError::new(
+        ErrorCode::Unavailable,
+        format!(
+            "no member of group '{group}' could answer: {}",
+            describe_failures(&failures)
+        ),
+    ))
+}
+
+/// What a manifest or referrers route asks for, for a 404's detail.
+fn describe(route: &Route) -> String {
+    match route {
+        Route::Manifest(image, reference) => format!("{image}:{reference}"),
+        Route::Referrers(image, digest) => format!("{image}@{digest}"),
+        other => other.image().to_string(),
     }
 }
 
@@ -199,8 +245,7 @@ impl DockerGroupRecipe {
             return Ok(());
         };
         let catalogue = &ctx.services.catalogue;
-        let others: Vec<Repository> = self
-            .members(ctx)
+        let others: Vec<Repository> = members(ctx)
             .await?
             .into_iter()
             .filter(|m| m.id != writable.id)
@@ -237,32 +282,30 @@ impl DockerGroupRecipe {
         Ok(())
     }
 
-    /// The group's members that exist, in order.
-    async fn members(&self, ctx: &ContentContext) -> Result<Vec<Repository>> {
-        let mut out = Vec::new();
-        for name in member_names(&ctx.repository.attributes) {
-            if let Some(r) = ctx.services.catalogue.find_repository(&name).await? {
-                out.push(r);
-            }
-        }
-        Ok(out)
-    }
-
     /// Every member's tags of `image`, merged and sorted (`n` and `last` apply to the result).
     async fn merged_tags(
         &self,
         ctx: &ContentContext,
         req: &HttpRequest,
-        members: &[Repository],
         image: &str,
     ) -> Result<HttpResponse> {
-        let router = ctx.services.member_router()?;
         let mut tags = BTreeSet::new();
         let mut found = false;
-        for member in members {
-            let resp = router
-                .serve(member.clone(), ctx, req, no_body(req)?)
-                .await?;
+        let mut answered = false;
+        let mut failures = Vec::new();
+        for member in members(ctx).await? {
+            let resp = match ask(ctx, req, member).await? {
+                Answer::Has(resp) => resp,
+                Answer::Lacks => {
+                    answered = true;
+                    continue;
+                }
+                Answer::Failed(f) => {
+                    failures.push(f);
+                    continue;
+                }
+            };
+            answered = true;
             if !resp.status().is_success() {
                 continue;
             }
@@ -278,6 +321,9 @@ impl DockerGroupRecipe {
                         .map(str::to_owned),
                 );
             }
+        }
+        if !answered && !failures.is_empty() {
+            return Ok(unavailable(&ctx.repository.name, failures));
         }
         if !found {
             return Ok(error_response(&RegistryError::new(

@@ -155,6 +155,8 @@ pub struct RegistryError {
     pub detail: String,
     /// The status, when it differs from the table's (e.g. 413 for an oversized manifest).
     pub status_override: Option<u16>,
+    /// The message, when the table's would mislead (see [`RegistryError::with_message`]).
+    pub message_override: Option<String>,
 }
 
 impl RegistryError {
@@ -164,7 +166,17 @@ impl RegistryError {
             code,
             detail: detail.into(),
             status_override: None,
+            message_override: None,
         }
+    }
+
+    /// This error with `message` in place of the table's. The docker CLI shows only
+    /// `code: message`, never the detail: an error whose cause the table's words would hide
+    /// (`denied: requested access to the resource is denied` reads as missing privileges) says
+    /// its cause here.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message_override = Some(message.into());
+        self
     }
 
     /// The HTTP status to answer with.
@@ -177,7 +189,7 @@ impl RegistryError {
         serde_json::json!({
             "errors": [{
                 "code": self.code,
-                "message": self.code.info().message,
+                "message": self.message_override.as_deref().unwrap_or(self.code.info().message),
                 "detail": self.detail,
             }]
         })

@@ -1,11 +1,14 @@
-//! Raw group repositories: members asked in order, the first that has the file serves it.
+//! Raw group repositories: members asked in order, the first that has the file serves it; a
+//! failing member is skipped (see `stowage_core::group::resolve`).
 
 use crate::hosted::content_disposition;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services, parse_common};
-use stowage_core::group::{check_members, member_names, no_body, parse_member_names};
+use stowage_core::group::{
+    Resolution, check_members, describe_failures, parse_member_names, resolve,
+};
 use stowage_core::model::RepoKind;
 use stowage_core::{CoreError, Result};
 
@@ -65,31 +68,21 @@ impl Recipe for RawGroupRecipe {
                     ctx.repository.name
                 )));
         }
-        let router = ctx.services.member_router()?;
-        // A member that fails (a proxy whose remote is down) does not hide the members after it.
-        let mut failed = None;
-        for name in member_names(&ctx.repository.attributes) {
-            let Some(member) = ctx.services.catalogue.find_repository(&name).await? else {
-                continue;
-            };
-            let resp = match router.serve(member, &ctx, &req, no_body(&req)?).await {
-                Ok(r) => r,
-                // A member that does not have it answers NotFound: ask the next.
-                Err(CoreError::NotFound(_)) => continue,
-                Err(e) => return Err(e),
-            };
-            if resp.status().is_server_error() {
-                failed.get_or_insert(resp);
-            } else if resp.status() != StatusCode::NOT_FOUND {
-                return Ok(resp);
-            }
-        }
-        match failed {
-            Some(resp) => Ok(resp),
-            None => Err(CoreError::NotFound(format!(
+        // Members in order; a failing one (a proxy whose remote is down) is skipped.
+        match resolve(&ctx, &req).await? {
+            Resolution::Found(resp) => Ok(resp),
+            Resolution::Missing => Err(CoreError::NotFound(format!(
                 "'{}' in any member of '{}'",
                 ctx.path, ctx.repository.name
             ))),
+            Resolution::Unavailable(failures) => Ok(HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body(format!(
+                    "no member of '{}' could answer for '{}': {}\n",
+                    ctx.repository.name,
+                    ctx.path,
+                    describe_failures(&failures)
+                ))),
         }
     }
 }

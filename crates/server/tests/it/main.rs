@@ -10,6 +10,7 @@ mod docker;
 mod docker_anonymous;
 mod docker_cli;
 mod group;
+mod group_members;
 mod headers;
 mod nexus_client;
 mod peers;

@@ -7,6 +7,7 @@ mod blobstores;
 mod crash;
 mod docker;
 mod docker_cli;
+mod fuzz_corpus;
 mod group;
 mod nexus_client;
 mod peers;

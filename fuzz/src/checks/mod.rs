@@ -20,8 +20,11 @@ fn header_text(s: &str) -> bool {
     s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
+/// A target's check: panics when the input breaks a property.
+pub type Check = fn(&[u8]);
+
 /// `(name, check)` for every target, for tools that walk the corpus directories.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("docker_reference", docker_reference::check),
     ("manifest", manifest::check),
     ("ranges", ranges::check),

@@ -20,8 +20,18 @@ pub enum RangeRequest {
     Unsatisfiable,
 }
 
-/// Parses a single-range `bytes=` header (`a-b`, `a-`, `-n`). Multiple ranges and other units
-/// are ignored (the whole content is served), as RFC 9110 allows.
+/// A byte position: ASCII digits only (`+5` is not a position), saturating at `u64::MAX` since
+/// a position past any content is still a well-formed one (RFC 9110 puts no bound on it).
+fn position(digits: &str) -> Option<u64> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(digits.parse().unwrap_or(u64::MAX))
+}
+
+/// Parses a single-range `bytes=` header (`a-b`, `a-`, `-n`). Multiple ranges, other units and
+/// malformed ranges are ignored (the whole content is served), as RFC 9110 allows; a first
+/// position at or past the end, or an empty suffix, is unsatisfiable.
 pub fn parse_range(value: Option<&str>, size: u64) -> RangeRequest {
     let Some(spec) = value.and_then(|v| v.trim().strip_prefix("bytes=")) else {
         return RangeRequest::Full;
@@ -34,20 +44,20 @@ pub fn parse_range(value: Option<&str>, size: u64) -> RangeRequest {
     };
     let (start, end) = (start.trim(), end.trim());
     let range = if start.is_empty() {
-        match end.parse::<u64>() {
-            Ok(0) => return RangeRequest::Unsatisfiable,
-            Ok(n) => size.saturating_sub(n)..size,
-            Err(_) => return RangeRequest::Full,
+        match position(end) {
+            Some(0) => return RangeRequest::Unsatisfiable,
+            Some(n) => size.saturating_sub(n)..size,
+            None => return RangeRequest::Full,
         }
     } else {
-        let Ok(first) = start.parse::<u64>() else {
+        let Some(first) = position(start) else {
             return RangeRequest::Full;
         };
         let last = if end.is_empty() {
             size.saturating_sub(1)
         } else {
-            match end.parse::<u64>() {
-                Ok(l) if l >= first => l.min(size.saturating_sub(1)),
+            match position(end) {
+                Some(l) if l >= first => l.min(size.saturating_sub(1)),
                 _ => return RangeRequest::Full,
             }
         };
@@ -163,5 +173,27 @@ mod tests {
         assert_eq!(parse_range(Some("bytes=0-1,3-4"), 10), RangeRequest::Full);
         assert_eq!(parse_range(Some("items=0-1"), 10), RangeRequest::Full);
         assert_eq!(parse_range(Some("bytes=4-2"), 10), RangeRequest::Full);
+    }
+
+    /// Found by fuzzing `parse_range` against a reading of RFC 9110: positions too large for
+    /// `u64` are still positions, and a sign is not part of one.
+    #[test]
+    fn huge_and_signed_positions() {
+        let huge = "99999999999999999999";
+        assert_eq!(
+            parse_range(Some(&format!("bytes={huge}-")), 10),
+            RangeRequest::Unsatisfiable
+        );
+        assert_eq!(
+            parse_range(Some(&format!("bytes=2-{huge}")), 10),
+            RangeRequest::Partial(2..10)
+        );
+        assert_eq!(
+            parse_range(Some(&format!("bytes=-{huge}")), 10),
+            RangeRequest::Partial(0..10)
+        );
+        assert_eq!(parse_range(Some("bytes=+1-3"), 10), RangeRequest::Full);
+        assert_eq!(parse_range(Some("bytes=1-+3"), 10), RangeRequest::Full);
+        assert_eq!(parse_range(Some("bytes=-+3"), 10), RangeRequest::Full);
     }
 }

@@ -7,7 +7,9 @@
 //! passed. A blob that is not cached is downloaded once however many clients ask for it at the
 //! same time, and every one of them is served while it arrives ([`fetch`]). When the upstream is
 //! down, what is cached is served; a 404 upstream is remembered for `negativeCache.timeToLive`.
+//! The upstream's `WWW-Authenticate` challenges are read by [`challenge`].
 
+pub mod challenge;
 mod fetch;
 mod recipe;
 mod serve;

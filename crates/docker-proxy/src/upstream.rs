@@ -304,7 +304,7 @@ impl Upstream {
         challenge: &str,
         scope: &str,
     ) -> std::result::Result<(), UpstreamError> {
-        let params = challenge_params(challenge);
+        let params = crate::challenge::params(challenge);
         let realm = params.get("realm").ok_or_else(|| {
             UpstreamError::Unavailable("a Bearer challenge without a realm".into())
         })?;
@@ -361,36 +361,6 @@ fn retry_after(resp: &reqwest::Response) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The `key="value"` pairs of a `WWW-Authenticate` challenge.
-fn challenge_params(challenge: &str) -> HashMap<String, String> {
-    let rest = challenge.split_once(' ').map_or("", |(_, r)| r);
-    let mut out = HashMap::new();
-    let mut chars = rest.chars().peekable();
-    loop {
-        let key: String = chars
-            .by_ref()
-            .skip_while(|c| *c == ',' || c.is_whitespace())
-            .take_while(|c| *c != '=')
-            .collect();
-        if key.is_empty() {
-            return out;
-        }
-        let mut value = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            for c in chars.by_ref() {
-                if c == '"' {
-                    break;
-                }
-                value.push(c);
-            }
-        } else {
-            value = chars.by_ref().take_while(|c| *c != ',').collect();
-        }
-        out.insert(key.trim().to_owned(), value);
-    }
-}
-
 /// The upstream clients of every proxy repository, rebuilt when a configuration changes.
 #[derive(Default)]
 pub struct Upstreams {
@@ -415,17 +385,6 @@ impl Upstreams {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_challenges() {
-        let p = challenge_params(
-            r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push""#,
-        );
-        assert_eq!(p["realm"], "https://auth.example/token");
-        assert_eq!(p["service"], "registry.example");
-        assert_eq!(p["scope"], "repository:a/b:pull,push");
-        assert_eq!(challenge_params(r#"Basic realm="x""#)["realm"], "x");
-    }
 
     #[test]
     fn hub_names_official_images_under_library() {

@@ -70,8 +70,13 @@ impl Manifest {
             return Err(e);
         }
         let content_type = content_type.split(';').next().unwrap_or("").trim();
-        let raw: RawManifest = serde_json::from_slice(body)
-            .map_err(|e| invalid(format!("manifest is not valid JSON: {e}")))?;
+        let not_json = |e: serde_json::Error| invalid(format!("manifest is not valid JSON: {e}"));
+        // The typed parse below skips the fields it does not know (annotations, platform, …)
+        // without checking their UTF-8 or escapes, yet the whole body is stored and served as
+        // JSON: read it all once as a document first. The typed parse still refuses a known
+        // field given twice.
+        serde_json::from_slice::<serde_json::Value>(body).map_err(not_json)?;
+        let raw: RawManifest = serde_json::from_slice(body).map_err(not_json)?;
         let declared = raw.media_type.as_deref();
         let media_type = match (content_type, declared) {
             (ct, _) if media_types::is_schema1(ct) => {
@@ -207,6 +212,20 @@ mod tests {
 
         let e = Manifest::parse(OCI_MANIFEST, b"{not json", 1 << 20).unwrap_err();
         assert_eq!(e.code, ErrorCode::ManifestInvalid);
+
+        // Found by fuzzing: invalid UTF-8 or a lone surrogate in a field the typed parse
+        // skips (here an annotation) was accepted, and stored as a manifest that is not JSON.
+        for junk in [&b"\"crea\xf8ted\""[..], br#""\ud800""#] {
+            let mut body = image(OCI_MANIFEST).into_bytes();
+            body.pop();
+            body.extend_from_slice(br#","annotations":{"a":"#);
+            body.extend_from_slice(junk);
+            body.extend_from_slice(b"}}");
+            let e = Manifest::parse(OCI_MANIFEST, &body, 1 << 20).unwrap_err();
+            assert!(e.detail.contains("not valid JSON"), "{}", e.detail);
+        }
+        let dup = image(OCI_MANIFEST).replacen("\"config\"", "\"config\":null,\"config\"", 1);
+        assert!(Manifest::parse(OCI_MANIFEST, dup.as_bytes(), 1 << 20).is_err());
 
         let e = Manifest::parse(OCI_INDEX, image(OCI_MANIFEST).as_bytes(), 1 << 20).unwrap_err();
         assert!(e.detail.contains("does not match"), "{}", e.detail);

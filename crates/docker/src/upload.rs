@@ -17,9 +17,17 @@ pub fn check_chunk(
     };
     let bad = |detail: String| RegistryError::new(ErrorCode::RangeInvalid, detail);
     let spec = range.trim().trim_start_matches("bytes ").trim();
+    // Digits only: `parse` alone would also take a sign (`+0-+9`).
+    let number = |s: &str| {
+        let s = s.trim();
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+    };
     let (start, end) = spec
         .split_once('-')
-        .and_then(|(s, e)| Some((s.trim().parse::<u64>().ok()?, e.trim().parse::<u64>().ok()?)))
+        .and_then(|(s, e)| Some((number(s)?, number(e)?)))
         .ok_or_else(|| bad(format!("Content-Range {range:?} is not <start>-<end>")))?;
     if end < start {
         return Err(bad(format!(
@@ -31,7 +39,10 @@ pub fn check_chunk(
             "chunk starts at byte {start} but the upload holds {offset} bytes; send chunks in order"
         )));
     }
-    let len = end - start + 1;
+    // `0-18446744073709551615` is 2^64 bytes: more than a length can say (and than any upload).
+    let len = (end - start)
+        .checked_add(1)
+        .ok_or_else(|| bad(format!("Content-Range {range:?} is longer than any upload")))?;
     if let Some(cl) = content_length
         && cl != len
     {
@@ -73,6 +84,10 @@ mod tests {
             ("0-9", Some(11), 0),
             ("abc", None, 0),
             ("1", None, 1),
+            // Found by the fuzz target's oracle: a signed number, and a length of 2^64 that
+            // overflowed (a panic in debug builds, a 0-byte chunk in release).
+            ("+0-+9", Some(10), 0),
+            ("0-18446744073709551615", None, 0),
         ] {
             let e = check_chunk(Some(range), len, offset).unwrap_err();
             assert_eq!(e.code, ErrorCode::RangeInvalid, "{range}");

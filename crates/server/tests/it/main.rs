@@ -9,6 +9,7 @@ mod crash;
 mod docker;
 mod docker_anonymous;
 mod docker_cli;
+mod fuzz_corpus;
 mod group;
 mod group_members;
 mod headers;

@@ -3,6 +3,7 @@
 //! it claims (a regular expression of the spec as an oracle), and what is accepted survives a
 //! render → parse round trip.
 
+pub mod continuation_token;
 pub mod docker_reference;
 pub mod manifest;
 pub mod ranges;
@@ -25,6 +26,7 @@ pub type Check = fn(&[u8]);
 
 /// `(name, check)` for every target, for tools that walk the corpus directories.
 pub const TARGETS: &[(&str, Check)] = &[
+    ("continuation_token", continuation_token::check),
     ("docker_reference", docker_reference::check),
     ("manifest", manifest::check),
     ("ranges", ranges::check),

@@ -45,6 +45,11 @@ fn every_target_has_a_corpus_and_every_corpus_a_target() {
 }
 
 #[test]
+fn continuation_token_corpus() {
+    replay("continuation_token");
+}
+
+#[test]
 fn docker_reference_corpus() {
     replay("docker_reference");
 }

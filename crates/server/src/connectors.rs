@@ -53,6 +53,9 @@ impl Connectors {
                 .app_data(app_state.clone())
                 .app_data(repo.clone())
                 .wrap(actix_web::middleware::from_fn(enforce_port))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::body_timeout::limit_idle_body,
+                ))
                 .configure(configure_port)
         })
         .workers(2)

@@ -88,6 +88,9 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .wrap(actix_web::middleware::from_fn(crate::routes::enforce_main))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::body_timeout::limit_idle_body,
+                ))
                 .configure(crate::routes::configure_main)
         })
         .listen(listener)?

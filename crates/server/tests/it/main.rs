@@ -4,10 +4,12 @@
 mod helpers;
 
 mod blobstores;
+mod catalogue_url;
 mod crash;
 mod docker;
 mod docker_cli;
 mod group;
+mod listener;
 mod nexus_client;
 mod peers;
 mod proxy;

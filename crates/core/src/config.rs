@@ -27,6 +27,8 @@ pub struct Config {
     pub base_url: Option<String>,
     /// Log filter (tracing's env-filter syntax).
     pub log: String,
+    /// Seconds a request body may send nothing before the upload is ended (at least 1).
+    pub body_idle_timeout_secs: u64,
 }
 
 /// Environment values that look like numbers or booleans reach serde as such; a password of
@@ -53,6 +55,7 @@ struct Defaults {
     data_dir: &'static str,
     listen: &'static str,
     log: &'static str,
+    body_idle_timeout_secs: u64,
 }
 
 /// A configuration that cannot be used, with one message saying why.
@@ -67,6 +70,7 @@ impl Config {
             data_dir: "./stowage-data",
             listen: "0.0.0.0:8081",
             log: "info",
+            body_idle_timeout_secs: 60,
         }));
         if let Some(path) = file {
             if !path.is_file() {
@@ -118,6 +122,11 @@ impl Config {
                 "base_url must start with http:// or https://".into(),
             ));
         }
+        if self.body_idle_timeout_secs == 0 {
+            return Err(ConfigError(
+                "body_idle_timeout_secs must be at least 1".into(),
+            ));
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError("data_dir must not be empty".into()));
         }
@@ -159,6 +168,7 @@ mod tests {
             use secrecy::ExposeSecret;
             assert_eq!(c.admin_password.unwrap().expose_secret(), "12345678");
             assert_eq!(c.data_dir, PathBuf::from("./stowage-data"));
+            assert_eq!(c.body_idle_timeout_secs, 60);
             Ok(())
         });
     }
@@ -177,6 +187,12 @@ mod tests {
             jail.set_env("STOWAGE_ADMIN_PASSWORD", "short");
             let e = Config::load(None).unwrap_err().to_string();
             assert!(e.contains("admin_password"), "{e}");
+            jail.set_env("STOWAGE_ADMIN_PASSWORD", "");
+            jail.set_env("STOWAGE_BODY_IDLE_TIMEOUT_SECS", "0");
+            let e = Config::load(None).unwrap_err().to_string();
+            assert!(e.contains("body_idle_timeout_secs"), "{e}");
+            jail.set_env("STOWAGE_BODY_IDLE_TIMEOUT_SECS", "5");
+            assert_eq!(Config::load(None).unwrap().body_idle_timeout_secs, 5);
             Ok(())
         });
     }

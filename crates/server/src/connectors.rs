@@ -54,6 +54,9 @@ impl Connectors {
                 .app_data(repo.clone())
                 .wrap(actix_web::middleware::from_fn(enforce_port))
                 .wrap(actix_web::middleware::from_fn(
+                    crate::body_timeout::limit_idle_body,
+                ))
+                .wrap(actix_web::middleware::from_fn(
                     crate::headers::port_listener,
                 ))
                 .configure(configure_port)

@@ -2,6 +2,7 @@
 //! the wiring of format crates into the core.
 
 pub mod auth;
+pub mod body_timeout;
 pub mod connectors;
 pub mod content;
 pub mod error;

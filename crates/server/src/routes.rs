@@ -118,6 +118,7 @@ routes! { MAIN_ROUTES, configure_main:
     GET "/service/rest/v1/blobstores/file/{name}" => blobstores::get_file, App("blobstores", Read);
     GET "/service/rest/v1/blobstores/s3/{name}" => blobstores::get_s3, App("blobstores", Read);
     DELETE "/service/rest/v1/blobstores/{name}" => blobstores::delete, App("blobstores", Delete);
+    POST "/service/rest/v1/blobstores/{name}/purge-temp" => blobstores::purge_temp, App("blobstores", Update);
 
     GET "/service/rest/v1/components" => components::list, Repository;
     GET "/service/rest/v1/components/{id}" => components::get_one, Repository;
@@ -181,6 +182,7 @@ routes! { MAIN_ROUTES, configure_main:
     POST "/ui/admin/repositories/{name}" => ui::admin::update_repository, Repository;
     POST "/ui/admin/repositories/{name}/delete" => ui::admin::delete_repository, Repository;
     GET "/ui/admin/blobstores" => ui::admin::blob_stores, App("blobstores", Read);
+    POST "/ui/admin/blobstores/{name}/purge-temp" => ui::admin::purge_temp, App("blobstores", Update);
     GET "/ui/admin/system" => ui::admin::system, App("settings", Read);
     GET "/ui/admin/users" => ui::admin::users_list, App("users", Read);
     POST "/ui/admin/users" => ui::admin::create_user, App("users", Create);

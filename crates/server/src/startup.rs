@@ -89,6 +89,9 @@ impl Application {
                 .app_data(app_state.clone())
                 .wrap(actix_web::middleware::from_fn(crate::routes::enforce_main))
                 .wrap(actix_web::middleware::from_fn(
+                    crate::body_timeout::limit_idle_body,
+                ))
+                .wrap(actix_web::middleware::from_fn(
                     crate::headers::main_listener,
                 ))
                 .configure(crate::routes::configure_main)

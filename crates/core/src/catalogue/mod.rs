@@ -10,6 +10,7 @@
 mod assets;
 mod blob_stores;
 mod page_token;
+mod pg_url;
 mod repositories;
 mod roles;
 mod search;
@@ -50,13 +51,20 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies pending migrations.
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) and applies pending migrations. A
+    /// PostgreSQL URL that names no user connects as `PGUSER`, else as the OS user (as `psql`).
     pub async fn connect(url: &str) -> Result<Self> {
         install_default_drivers();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
         } else {
             Backend::Sqlite
+        };
+        let url = &match backend {
+            Backend::Postgres => {
+                pg_url::with_default_user(url, std::env::var("PGUSER").ok(), pg_url::os_user)
+            }
+            Backend::Sqlite => url.to_owned(),
         };
         let mut options = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })

@@ -107,6 +107,25 @@ impl Catalogue {
         Ok(out)
     }
 
+    /// The temporary-object ids of every chunk held by an upload session on `blob_store`: what
+    /// a purge of its `tmp/` must keep.
+    pub async fn upload_parts_on_store(
+        &self,
+        blob_store: &str,
+    ) -> Result<std::collections::HashSet<String>> {
+        let rows = sqlx::query("SELECT parts FROM upload_sessions WHERE blob_store = $1")
+            .bind(blob_store)
+            .fetch_all(&mut *self.conn().await?)
+            .await?;
+        let mut ids = std::collections::HashSet::new();
+        for r in rows {
+            let parts: Vec<TmpObject> = serde_json::from_str(&r.try_get::<String, _>("parts")?)
+                .map_err(|e| CoreError::Internal(format!("bad upload parts: {e}")))?;
+            ids.extend(parts.into_iter().map(|p| p.id));
+        }
+        Ok(ids)
+    }
+
     /// Removes a session; returns whether it existed.
     pub async fn delete_upload(&self, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM upload_sessions WHERE id = $1")

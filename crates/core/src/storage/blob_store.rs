@@ -55,9 +55,12 @@ pub struct BlobRead {
 /// A named blob store.
 pub struct BlobStore {
     name: String,
-    settings: StoreSettings,
-    store: Arc<dyn ObjectStore>,
+    pub(super) settings: StoreSettings,
+    pub(super) store: Arc<dyn ObjectStore>,
     small: SmallBlobs,
+    /// Ids of the temporary objects this process is writing now ([`Self::write_tmp`]), which
+    /// a purge must leave alone however old they look.
+    pub(super) writing: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Blobs of at most [`SMALL_BLOB`] bytes (manifests, configs) kept in memory once read. Blobs
@@ -154,6 +157,7 @@ impl BlobStore {
             settings,
             store,
             small: SmallBlobs::default(),
+            writing: Default::default(),
         })
     }
 
@@ -194,6 +198,7 @@ impl BlobStore {
     {
         let id = uuid::Uuid::new_v4().simple().to_string();
         let tmp = StorageKey::tmp(&id);
+        let _writing = super::tmp_objects::Writing::start(self, &id);
         if let StoreSettings::File { path } = &self.settings {
             let (sha256, size) =
                 super::local_write::write_file(path.join(tmp.as_ref()), body).await?;
@@ -295,7 +300,7 @@ impl BlobStore {
         Ok(res.into_stream().map_err(std::io::Error::other).boxed())
     }
 
-    async fn discard(&self, key: &object_store::path::Path) {
+    pub(super) async fn discard(&self, key: &object_store::path::Path) {
         if let Err(e) = self.store.delete(key).await {
             tracing::warn!(store = %self.name, key = %key, error = %e, "could not remove temporary object");
         }

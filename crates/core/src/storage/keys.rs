@@ -10,7 +10,8 @@
 //! └── tmp/
 //!     └── <uuid>                 an upload in progress; renamed into blobs/ once its digest is
 //!                                known and the bytes are durable, deleted on failure, swept at
-//!                                start-up when older than a day
+//!                                start-up when older than a day, or purged on demand when no
+//!                                upload needs it (`tmp_objects`)
 //! ```
 
 use object_store::path::Path;

@@ -3,13 +3,16 @@
 //! behind the thin [`BlobStore`]; [`BlobStores`] holds the configured ones by name.
 
 mod blob_store;
+mod file_path;
 mod keys;
 mod local_write;
 mod settings;
+mod tmp_objects;
 
 pub use blob_store::{BlobRead, BlobStore, ByteRange, TmpObject};
 pub use keys::StorageKey;
 pub use settings::{S3Settings, StoreSettings};
+pub use tmp_objects::{PURGE_GRACE, TmpPurge, TmpUsage};
 
 use crate::{CoreError, Result};
 use std::collections::HashMap;

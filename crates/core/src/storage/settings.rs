@@ -32,7 +32,7 @@ pub struct S3Settings {
 pub enum StoreSettings {
     /// A local directory.
     File {
-        /// Absolute directory.
+        /// Absolute directory, symbolic links resolved.
         path: PathBuf,
     },
     /// An S3-compatible bucket.
@@ -47,25 +47,16 @@ fn str_at<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
 
 impl StoreSettings {
     /// Parses stored or requested attributes of a blob store of `kind` (`File` or `S3`).
-    /// A relative `path` is taken relative to `<data dir>/blobs`, as Nexus does.
+    /// A relative `path` is taken relative to `<data dir>/blobs`, as Nexus does; a file store's
+    /// path is resolved and checked as `file_path` describes.
     pub fn parse(kind: &str, attrs: &Value, data_dir: &Path) -> Result<Self> {
         match kind {
             "File" => {
                 let path = str_at(attrs, "/path")
                     .ok_or_else(|| CoreError::invalid("path", "is required"))?;
-                let path = Path::new(path);
-                if path
-                    .components()
-                    .any(|c| c == std::path::Component::ParentDir)
-                {
-                    return Err(CoreError::invalid("path", "must not contain '..'"));
-                }
-                let path = if path.is_absolute() {
-                    path.to_owned()
-                } else {
-                    data_dir.join("blobs").join(path)
-                };
-                Ok(Self::File { path })
+                Ok(Self::File {
+                    path: super::file_path::resolve_store_path(path, data_dir)?,
+                })
             }
             "S3" => {
                 let b = "/bucketConfiguration/bucket";
@@ -110,5 +101,23 @@ impl StoreSettings {
                 format!("unknown blob store type '{other}' (File or S3)"),
             )),
         }
+    }
+}
+
+impl StoreSettings {
+    /// Refuses a new store that would share a directory with one of `others` (the existing
+    /// stores, by name) or with the data directory's own files. Only file stores can.
+    pub fn check_clear_of(&self, data_dir: &Path, others: &[(&str, &StoreSettings)]) -> Result<()> {
+        let Self::File { path } = self else {
+            return Ok(());
+        };
+        let dirs: Vec<(&str, &Path)> = others
+            .iter()
+            .filter_map(|(name, s)| match s {
+                Self::File { path } => Some((*name, path.as_path())),
+                Self::S3(_) => None,
+            })
+            .collect();
+        super::file_path::check_clear_of(path, data_dir, &dirs)
     }
 }

@@ -9,7 +9,7 @@ use stowage_core::CoreError;
 use stowage_core::format::SECRET_PLACEHOLDER;
 use stowage_core::model::BlobStoreRecord;
 use stowage_core::names::parse_blob_store_name;
-use stowage_core::storage::{BlobStore, StoreSettings};
+use stowage_core::storage::{BlobStore, StoreSettings, TmpPurge};
 
 pub(crate) async fn list(state: State) -> RestResult<HttpResponse> {
     let services = &state.services;
@@ -17,6 +17,10 @@ pub(crate) async fn list(state: State) -> RestResult<HttpResponse> {
     for rec in services.catalogue.list_blob_stores().await? {
         let (count, bytes) = services.catalogue.blob_store_usage(&rec.name).await?;
         let store = services.blob_store(&rec.name).await.ok();
+        let temp = match &store {
+            Some(s) => s.tmp_usage().await.ok(),
+            None => None,
+        };
         out.push(json!({
             "name": rec.name,
             "type": rec.kind,
@@ -25,6 +29,8 @@ pub(crate) async fn list(state: State) -> RestResult<HttpResponse> {
             "totalSizeInBytes": bytes,
             "availableSpaceInBytes": store.and_then(|s| s.available_space()),
             "softQuota": rec.attributes.get("softQuota").cloned().unwrap_or(Value::Null),
+            "tempFileCount": temp.map(|t| t.count),
+            "tempSizeInBytes": temp.map(|t| t.bytes),
         }));
     }
     Ok(HttpResponse::Ok().json(out))
@@ -37,7 +43,22 @@ async fn create(state: &State, kind: &str, mut body: Value) -> Result<String, Co
         .and_then(Value::as_str)
         .ok_or_else(|| CoreError::invalid("name", "is required"))?;
     let name = parse_blob_store_name(name)?;
-    let settings = StoreSettings::parse(kind, &body, &state.services.config.data_dir)?;
+    let data_dir = &state.services.config.data_dir;
+    let settings = StoreSettings::parse(kind, &body, data_dir)?;
+    let existing: Vec<(String, StoreSettings)> = state
+        .services
+        .catalogue
+        .list_blob_stores()
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let s = StoreSettings::parse(&r.kind, &r.attributes, data_dir).ok()?;
+            Some((r.name, s))
+        })
+        .collect();
+    let others: Vec<(&str, &StoreSettings)> =
+        existing.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    settings.check_clear_of(data_dir, &others)?;
     let field = if kind == "S3" {
         "bucketConfiguration"
     } else {
@@ -150,4 +171,39 @@ pub(crate) async fn delete(
     state.services.blob_stores.remove(&name);
     audit(&req, &state, &caller, "blobstore.delete", &name);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes the temporary objects of store `name` that no upload needs (see
+/// `stowage_core::storage::TmpPurge`), and says how many went and how many stayed.
+pub(crate) async fn purge_temp(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    name: web::Path<String>,
+) -> RestResult<HttpResponse> {
+    let done = purge_temp_of(&state, &name).await?;
+    audit(&req, &state, &caller, "blobstore.purge-temp", &name);
+    Ok(HttpResponse::Ok().json(json!({
+        "removedCount": done.removed.count,
+        "removedBytes": done.removed.bytes,
+        "keptCount": done.kept.count,
+        "keptBytes": done.kept.bytes,
+    })))
+}
+
+/// The purge itself, shared with the admin UI.
+pub(crate) async fn purge_temp_of(state: &State, name: &str) -> Result<TmpPurge, CoreError> {
+    let services = &state.services;
+    if !services
+        .catalogue
+        .list_blob_stores()
+        .await?
+        .iter()
+        .any(|r| r.name == name)
+    {
+        return Err(CoreError::NotFound(format!("blob store '{name}'")));
+    }
+    let store = services.blob_store(name).await?;
+    let parts = services.catalogue.upload_parts_on_store(name).await?;
+    store.purge_tmp(&parts).await
 }

@@ -849,6 +849,9 @@ pub struct StoreRow {
     pub blobs: i64,
     pub used: String,
     pub free: String,
+    /// Temporary files (uploads in progress and leftovers of interrupted ones), e.g.
+    /// "3 (757 MB)".
+    pub temp: String,
 }
 
 #[derive(Template)]
@@ -866,11 +869,16 @@ async fn store_rows(state: &State) -> Result<Vec<StoreRow>, CoreError> {
     let mut stores = Vec::new();
     for rec in state.services.catalogue.list_blob_stores().await? {
         let (blobs, bytes) = state.services.catalogue.blob_store_usage(&rec.name).await?;
-        let free = match state.services.blob_store(&rec.name).await {
-            Ok(s) => s
-                .available_space()
-                .map_or("not reported (S3)".into(), |b| human_bytes(b as i64)),
-            Err(_) => "unavailable".into(),
+        let (free, temp) = match state.services.blob_store(&rec.name).await {
+            Ok(s) => (
+                s.available_space()
+                    .map_or("not reported (S3)".into(), |b| human_bytes(b as i64)),
+                s.tmp_usage().await.map_or_else(
+                    |_| "unknown".into(),
+                    |t| format!("{} ({})", t.count, human_bytes(t.bytes as i64)),
+                ),
+            ),
+            Err(_) => ("unavailable".into(), "unavailable".into()),
         };
         stores.push(StoreRow {
             name: rec.name,
@@ -878,6 +886,7 @@ async fn store_rows(state: &State) -> Result<Vec<StoreRow>, CoreError> {
             blobs,
             used: human_bytes(bytes),
             free,
+            temp,
         });
     }
     Ok(stores)
@@ -923,6 +932,27 @@ pub(crate) async fn blob_stores(
         only_stores: true,
     };
     render(&page)
+}
+
+/// `POST /ui/admin/blobstores/{name}/purge-temp`: the REST purge, back to the list with what
+/// it removed.
+pub(crate) async fn purge_temp(
+    req: HttpRequest,
+    state: State,
+    caller: Caller,
+    name: web::Path<String>,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, UiError> {
+    csrf_of(&req, &form)?;
+    let done = crate::rest::blobstores::purge_temp_of(&state, &name).await?;
+    crate::rest::audit(&req, &state, &caller, "blobstore.purge-temp", &name);
+    let notice = format!(
+        "Removed {} temporary files ({}) from {name}; kept {} that uploads may still need.",
+        done.removed.count,
+        human_bytes(done.removed.bytes as i64),
+        done.kept.count
+    );
+    Ok(see_other(&with_notice("/ui/admin/blobstores", &notice)))
 }
 
 /// A list page with a form on it.

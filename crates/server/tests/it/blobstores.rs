@@ -5,7 +5,13 @@ use crate::helpers::{ADMIN_PASSWORD, TestApp, sha256_hex};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-both_backends!(file_stores, s3_store_round_trip, bad_blob_store_requests);
+both_backends!(
+    file_stores,
+    s3_store_round_trip,
+    bad_blob_store_requests,
+    file_store_paths,
+    temp_files_are_shown_and_purged,
+);
 
 /// The S3 test server's endpoint and bucket, which `scripts/test.sh` starts and creates.
 pub fn s3_endpoint() -> (String, String) {
@@ -204,4 +210,178 @@ async fn bad_blob_store_requests(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(list.len(), 1);
+}
+
+/// A file store's path is resolved (links followed) and refused under system directories,
+/// around or inside another store, and in the data directory's own files.
+async fn file_store_paths(app: TestApp) {
+    let data = app.data_dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(data.join("blobs")).unwrap();
+    std::os::unix::fs::symlink("/proc", data.join("blobs/to-proc")).unwrap();
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let shm = format!("/dev/shm/stowage-test-{unique}");
+    let default = data.join("blobs/default");
+    let cases: Vec<(String, &str)> = vec![
+        ("/proc/stowage".into(), "under the system directory /proc"),
+        (
+            format!("/sys/stowage-{unique}"),
+            "under the system directory /sys",
+        ),
+        (shm.clone(), "under the system directory /dev"),
+        (
+            format!("/run/stowage-{unique}"),
+            "under the system directory /run",
+        ),
+        ("to-proc/store".into(), "resolves to '/proc/store'"),
+        ("/".into(), "root directory"),
+        (
+            default.display().to_string(),
+            "overlaps blob store 'default'",
+        ),
+        (
+            default.join("sub").display().to_string(),
+            "overlaps blob store 'default'",
+        ),
+        (
+            data.join("blobs").display().to_string(),
+            "only folders under",
+        ),
+        (data.display().to_string(), "holds the data directory"),
+        (
+            data.join("audit").display().to_string(),
+            "inside the data directory",
+        ),
+    ];
+    for (i, (path, why)) in cases.iter().enumerate() {
+        let r = app
+            .post_json(
+                "/service/rest/v1/blobstores/file",
+                &json!({"name": format!("p{i}"), "path": path}),
+            )
+            .await;
+        assert_eq!(r.status(), 400, "{path}");
+        let errors: Value = r.json().await.unwrap();
+        assert_eq!(errors[0]["id"], "PARAMETER path", "{path}");
+        let message = errors[0]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{path}: {message}");
+    }
+    assert!(!std::path::Path::new(&shm).exists(), "nothing was created");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let r = app
+        .post_json(
+            "/service/rest/v1/blobstores/file",
+            &json!({"name": "elsewhere", "path": elsewhere.path().join("store")}),
+        )
+        .await;
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    let r = app
+        .post_json(
+            "/service/rest/v1/blobstores/file",
+            &json!({"name": "inside", "path": elsewhere.path().join("store/inner")}),
+        )
+        .await;
+    assert_eq!(r.status(), 400, "inside the store just made");
+}
+
+/// Temporary files are counted in the list, and a purge removes the leftovers while keeping
+/// the chunks of an open docker upload session and files written in the last minutes.
+async fn temp_files_are_shown_and_purged(app: TestApp) {
+    use reqwest::header::LOCATION;
+    let r = app
+        .post_json(
+            "/service/rest/v1/repositories/docker/hosted",
+            &crate::helpers::docker_body("d", None),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::POST,
+            "/v2/d/img/blobs/uploads/",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let location = r.headers()[LOCATION].to_str().unwrap().to_owned();
+    let r = app
+        .as_user("admin", ADMIN_PASSWORD, Method::PATCH, &location)
+        .body(vec![1u8; 100])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+
+    let tmp = app.data_dir.path().join("blobs/default/tmp");
+    std::fs::write(tmp.join("crashed"), vec![0u8; 1000]).unwrap();
+    std::fs::write(tmp.join("fresh"), vec![0u8; 10]).unwrap();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for entry in std::fs::read_dir(&tmp).unwrap().flatten() {
+        if entry.file_name() != "fresh" {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap();
+            f.set_modified(hour_ago).unwrap();
+        }
+    }
+
+    let list: Vec<Value> = app
+        .get("/service/rest/v1/blobstores")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["tempFileCount"], 3, "{list:?}");
+    assert_eq!(list[0]["tempSizeInBytes"], 1110);
+
+    let purge = "/service/rest/v1/blobstores/default/purge-temp";
+    app.create_user("reader", "reader-password", &["nx-anonymous"])
+        .await;
+    let r = app
+        .as_user("reader", "reader-password", Method::POST, purge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = app
+        .as_user("admin", ADMIN_PASSWORD, Method::POST, purge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let done: Value = r.json().await.unwrap();
+    assert_eq!(
+        done,
+        json!({"removedCount": 1, "removedBytes": 1000, "keptCount": 2, "keptBytes": 110})
+    );
+    assert!(!tmp.join("crashed").exists());
+    assert!(tmp.join("fresh").exists());
+    // The session's chunk survived: the upload still completes.
+    let data = vec![1u8; 100];
+    let d = format!("sha256:{}", sha256_hex(&data));
+    let r = app
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::PUT,
+            &format!("{location}?digest={d}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let r = app
+        .as_user(
+            "admin",
+            ADMIN_PASSWORD,
+            Method::POST,
+            "/service/rest/v1/blobstores/nope/purge-temp",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }

@@ -70,6 +70,7 @@ pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
         admin_password: Some(SecretString::from(ADMIN_PASSWORD.to_owned())),
         base_url: None,
         log: "warn".into(),
+        body_idle_timeout_secs: 60,
     }
 }
 
@@ -88,12 +89,19 @@ pub async fn start(config: Config) -> (String, actix_web::dev::ServerHandle) {
 
 /// Starts a fresh application on `db`.
 pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// Starts a fresh application on `db` with the test configuration changed by `tweak`.
+pub async fn spawn_app_with(db: Db, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let database_url = match db {
         Db::Sqlite => None,
         Db::Postgres => Some(fresh_postgres_url().await),
     };
-    let (address, _handle) = start(test_config(data_dir.path().to_owned(), database_url)).await;
+    let mut config = test_config(data_dir.path().to_owned(), database_url);
+    tweak(&mut config);
+    let (address, _handle) = start(config).await;
     TestApp {
         address,
         client: Client::builder()

@@ -5,6 +5,7 @@ mod helpers;
 
 mod blobstores;
 mod browser;
+mod catalogue_url;
 mod crash;
 mod docker;
 mod docker_anonymous;
@@ -13,6 +14,7 @@ mod fuzz_corpus;
 mod group;
 mod group_members;
 mod headers;
+mod listener;
 mod nexus_client;
 mod peers;
 mod proxy;

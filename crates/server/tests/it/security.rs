@@ -151,6 +151,11 @@ fn main_probes(route: &Route, p: Persona, fx: &Fixture) -> Vec<Probe> {
         (_, "/service/rest/v1/blobstores/{name}") => {
             one(AdminOnly, "/service/rest/v1/blobstores/default".into(), "")
         }
+        (_, "/service/rest/v1/blobstores/{name}/purge-temp") => one(
+            AdminOnly,
+            "/service/rest/v1/blobstores/default/purge-temp".into(),
+            "",
+        ),
         ("GET", "/service/rest/v1/components") => one(
             Read,
             "/service/rest/v1/components?repository=files".into(),
@@ -420,6 +425,11 @@ fn ui_probes(route: &Route, fx: &Fixture) -> Vec<UiProbe> {
         ("POST", path @ ("/ui/admin/users" | "/ui/admin/roles")) => {
             post(path.into(), Fields("userId=&id="), AdminOnly)
         }
+        ("POST", "/ui/admin/blobstores/{name}/purge-temp") => post(
+            "/ui/admin/blobstores/default/purge-temp".into(),
+            Fields(""),
+            AdminOnly,
+        ),
         ("POST", "/ui/admin/users/{id}/delete") => post(
             "/ui/admin/users/nobody/delete".into(),
             Fields(""),

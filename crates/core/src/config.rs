@@ -27,6 +27,8 @@ pub struct Config {
     pub base_url: Option<String>,
     /// Log filter (tracing's env-filter syntax).
     pub log: String,
+    /// How often the download times noted in memory are written to the catalogue, in seconds.
+    pub download_flush_seconds: u64,
 }
 
 /// Environment values that look like numbers or booleans reach serde as such; a password of
@@ -53,6 +55,7 @@ struct Defaults {
     data_dir: &'static str,
     listen: &'static str,
     log: &'static str,
+    download_flush_seconds: u64,
 }
 
 /// A configuration that cannot be used, with one message saying why.
@@ -67,6 +70,7 @@ impl Config {
             data_dir: "./stowage-data",
             listen: "0.0.0.0:8081",
             log: "info",
+            download_flush_seconds: 5,
         }));
         if let Some(path) = file {
             if !path.is_file() {
@@ -118,6 +122,11 @@ impl Config {
                 "base_url must start with http:// or https://".into(),
             ));
         }
+        if !(1..=3600).contains(&self.download_flush_seconds) {
+            return Err(ConfigError(
+                "download_flush_seconds must be a whole number from 1 to 3600".into(),
+            ));
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError("data_dir must not be empty".into()));
         }
@@ -133,6 +142,11 @@ impl Config {
                 self.data_dir.join("catalogue.db").display()
             ),
         }
+    }
+
+    /// How often noted download times are written (validated at load).
+    pub fn download_flush_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.download_flush_seconds.max(1))
     }
 
     /// The listen address (validated at load).
@@ -177,6 +191,12 @@ mod tests {
             jail.set_env("STOWAGE_ADMIN_PASSWORD", "short");
             let e = Config::load(None).unwrap_err().to_string();
             assert!(e.contains("admin_password"), "{e}");
+            jail.set_env("STOWAGE_ADMIN_PASSWORD", "long enough");
+            jail.set_env("STOWAGE_DOWNLOAD_FLUSH_SECONDS", "0");
+            let e = Config::load(None).unwrap_err().to_string();
+            assert!(e.contains("download_flush_seconds"), "{e}");
+            jail.set_env("STOWAGE_DOWNLOAD_FLUSH_SECONDS", "2");
+            assert_eq!(Config::load(None).unwrap().download_flush_seconds, 2);
             Ok(())
         });
     }

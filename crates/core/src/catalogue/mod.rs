@@ -9,6 +9,7 @@
 
 mod assets;
 mod blob_stores;
+mod downloads;
 mod repositories;
 mod roles;
 mod search;
@@ -18,7 +19,8 @@ mod uploads;
 mod user_tokens;
 mod users;
 
-pub use assets::{AssetPage, ComponentWithAssets};
+pub use assets::{AssetPage, ComponentWithAssets, DOWNLOAD_RECORD_INTERVAL_MS};
+pub use downloads::DownloadFlusher;
 pub use search::SearchHit;
 pub use ui_sessions::UiSession;
 pub use uploads::UploadSession;
@@ -45,6 +47,8 @@ pub struct Catalogue {
     backend: Backend,
     /// The runtime that owns every pooled connection (see [`Catalogue::conn`]).
     runtime: tokio::runtime::Handle,
+    /// Downloads noted and not yet written (see `downloads.rs`).
+    downloads: std::sync::Arc<downloads::PendingDownloads>,
 }
 
 impl Catalogue {
@@ -86,6 +90,7 @@ impl Catalogue {
             pool,
             backend,
             runtime: tokio::runtime::Handle::current(),
+            downloads: Default::default(),
         })
     }
 

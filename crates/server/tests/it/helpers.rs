@@ -70,6 +70,7 @@ pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
         admin_password: Some(SecretString::from(ADMIN_PASSWORD.to_owned())),
         base_url: None,
         log: "warn".into(),
+        download_flush_seconds: 1,
     }
 }
 

@@ -7,6 +7,8 @@ mod blobstores;
 mod crash;
 mod docker;
 mod docker_cli;
+mod docker_oci;
+mod downloads;
 mod group;
 mod nexus_client;
 mod peers;

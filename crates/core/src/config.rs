@@ -29,6 +29,8 @@ pub struct Config {
     pub log: String,
     /// Seconds a request body may send nothing before the upload is ended (at least 1).
     pub body_idle_timeout_secs: u64,
+    /// How often the download times noted in memory are written to the catalogue, in seconds.
+    pub download_flush_seconds: u64,
 }
 
 /// Environment values that look like numbers or booleans reach serde as such; a password of
@@ -56,6 +58,7 @@ struct Defaults {
     listen: &'static str,
     log: &'static str,
     body_idle_timeout_secs: u64,
+    download_flush_seconds: u64,
 }
 
 /// A configuration that cannot be used, with one message saying why.
@@ -71,6 +74,7 @@ impl Config {
             listen: "0.0.0.0:8081",
             log: "info",
             body_idle_timeout_secs: 60,
+            download_flush_seconds: 5,
         }));
         if let Some(path) = file {
             if !path.is_file() {
@@ -127,6 +131,11 @@ impl Config {
                 "body_idle_timeout_secs must be at least 1".into(),
             ));
         }
+        if !(1..=3600).contains(&self.download_flush_seconds) {
+            return Err(ConfigError(
+                "download_flush_seconds must be a whole number from 1 to 3600".into(),
+            ));
+        }
         if self.data_dir.as_os_str().is_empty() {
             return Err(ConfigError("data_dir must not be empty".into()));
         }
@@ -142,6 +151,11 @@ impl Config {
                 self.data_dir.join("catalogue.db").display()
             ),
         }
+    }
+
+    /// How often noted download times are written (validated at load).
+    pub fn download_flush_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.download_flush_seconds.max(1))
     }
 
     /// The listen address (validated at load).
@@ -193,6 +207,12 @@ mod tests {
             assert!(e.contains("body_idle_timeout_secs"), "{e}");
             jail.set_env("STOWAGE_BODY_IDLE_TIMEOUT_SECS", "5");
             assert_eq!(Config::load(None).unwrap().body_idle_timeout_secs, 5);
+            jail.set_env("STOWAGE_ADMIN_PASSWORD", "long enough");
+            jail.set_env("STOWAGE_DOWNLOAD_FLUSH_SECONDS", "0");
+            let e = Config::load(None).unwrap_err().to_string();
+            assert!(e.contains("download_flush_seconds"), "{e}");
+            jail.set_env("STOWAGE_DOWNLOAD_FLUSH_SECONDS", "2");
+            assert_eq!(Config::load(None).unwrap().download_flush_seconds, 2);
             Ok(())
         });
     }

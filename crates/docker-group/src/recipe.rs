@@ -102,7 +102,7 @@ impl Recipe for DockerGroupRecipe {
         req: HttpRequest,
         body: web::Payload,
     ) -> Result<HttpResponse> {
-        let route = match content_route(&mut ctx) {
+        let route = match content_route(&mut ctx, req.method()) {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),
         };

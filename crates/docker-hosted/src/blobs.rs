@@ -17,6 +17,7 @@ use stowage_core::storage::{BlobStore, TmpObject};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
 use stowage_docker::layout::blob_path;
+use stowage_docker::settings::automatic_cross_mount;
 use stowage_docker::upload::{check_chunk, progress_header};
 use stowage_docker::{Digest, ImageName};
 
@@ -139,14 +140,18 @@ pub async fn start_upload(
     let q = query(req);
     if let Some(mount) = q.get("mount") {
         // Blobs are repository-wide, so a blob already here can be mounted into any image of
-        // it; anything else falls back to a normal upload session, as the spec allows.
+        // it, whatever `from` names; anything else falls back to a normal upload session, as
+        // the spec allows. Without `from` the repository's `automaticCrossMount` decides.
         let digest = Digest::parse(mount)?;
-        if ctx
-            .services
-            .catalogue
-            .find_asset(&ctx.repository.id, &blob_path(&digest))
-            .await?
-            .is_some()
+        let from = q.get("from").is_some_and(|f| !f.is_empty());
+        let asked = from || automatic_cross_mount(&ctx.repository.attributes);
+        if asked
+            && ctx
+                .services
+                .catalogue
+                .find_asset(&ctx.repository.id, &blob_path(&digest))
+                .await?
+                .is_some()
         {
             return Ok(blob_created(ctx, image, &digest));
         }

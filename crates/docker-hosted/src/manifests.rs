@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use stowage_core::format::ContentContext;
 use stowage_core::model::{NewAsset, WritePolicy};
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
+use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_manifest};
 use stowage_docker::layout::{blob_path, manifest_path, tag_members};
 use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
 use stowage_docker::{Digest, ImageName, Reference};
@@ -39,7 +39,7 @@ pub async fn get(
         )
         .await?
         .ok_or_else(|| unknown(image, reference))?;
-    serve_asset(ctx, req, &asset, &asset.content_type).await
+    serve_manifest(ctx, req, image, reference, &asset).await
 }
 
 async fn read_limited(mut body: web::Payload, limit: usize) -> Result<bytes::Bytes, Failure> {

@@ -11,7 +11,9 @@ use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{Failure, content_route, error_response};
 use stowage_docker::route::Route;
-use stowage_docker::settings::{bool_at, connector_port, docker_block};
+use stowage_docker::settings::{
+    automatic_cross_mount, automatic_cross_mount_at, bool_at, connector_port, docker_block,
+};
 
 /// `docker-hosted`.
 pub struct DockerHostedRecipe;
@@ -51,7 +53,8 @@ impl Recipe for DockerHostedRecipe {
             "storage.latestPolicy",
             Some(false),
         )?;
-        let docker = docker_block(body)?;
+        let mut docker = docker_block(body)?;
+        docker["automaticCrossMount"] = json!(automatic_cross_mount_at(body)?);
         Ok(RepositorySpec {
             name,
             online,
@@ -70,6 +73,18 @@ impl Recipe for DockerHostedRecipe {
         })
     }
 
+    /// As stored, with `docker.automaticCrossMount` filled in for repositories saved before it
+    /// existed, so a form or client that sends back what it read keeps the behaviour.
+    fn public_attributes(&self, attributes: &Value) -> Value {
+        let mut shown = attributes.clone();
+        if let Some(docker) = shown.get_mut("docker").and_then(Value::as_object_mut) {
+            docker
+                .entry("automaticCrossMount")
+                .or_insert(json!(automatic_cross_mount(attributes)));
+        }
+        shown
+    }
+
     fn connector_port(&self, attributes: &Value) -> Option<u16> {
         connector_port(attributes)
     }
@@ -80,7 +95,7 @@ impl Recipe for DockerHostedRecipe {
         req: HttpRequest,
         body: web::Payload,
     ) -> Result<HttpResponse> {
-        let route = match content_route(&mut ctx) {
+        let route = match content_route(&mut ctx, req.method()) {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),
         };

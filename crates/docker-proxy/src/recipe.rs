@@ -178,7 +178,7 @@ impl Recipe for DockerProxyRecipe {
         req: HttpRequest,
         _body: web::Payload,
     ) -> Result<HttpResponse> {
-        let route = match content_route(&mut ctx) {
+        let route = match content_route(&mut ctx, req.method()) {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),
         };

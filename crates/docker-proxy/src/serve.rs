@@ -11,7 +11,9 @@ use std::time::Duration;
 use stowage_core::format::ContentContext;
 use stowage_core::model::{Asset, NewAsset};
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
+use stowage_docker::http::{
+    API_VERSION, Failure, RegistryResult, record_manifest_download, serve_asset, serve_manifest,
+};
 use stowage_docker::layout::{blob_path, manifest_path, tag_members};
 use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
 use stowage_docker::media_types::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
@@ -79,7 +81,7 @@ pub async fn manifest(
         let fresh = matches!(reference, Reference::Digest(_))
             || upstream.metadata_max_age.is_none_or(|max| age(asset) < max);
         if fresh {
-            return serve_asset(ctx, req, asset, &asset.content_type).await;
+            return serve_manifest(ctx, req, image, reference, asset).await;
         }
         // A tag past its metadataMaxAge: ask the upstream whether it still points here.
         match upstream
@@ -99,7 +101,7 @@ pub async fn manifest(
                     .map(str::to_owned);
                 if now.as_deref() == Some(&format!("sha256:{}", asset.blob.sha256)) {
                     refresh(ctx, asset, image, reference).await?;
-                    return serve_asset(ctx, req, asset, &asset.content_type).await;
+                    return serve_manifest(ctx, req, image, reference, asset).await;
                 }
             }
             Err(UpstreamError::NotFound) => {
@@ -108,7 +110,7 @@ pub async fn manifest(
             }
             Err(e) => {
                 tracing::warn!(repo = %ctx.repository.name, image = %image, reference = %reference, error = %e, "upstream unavailable; serving the cached manifest");
-                return serve_asset(ctx, req, asset, &asset.content_type).await;
+                return serve_manifest(ctx, req, image, reference, asset).await;
             }
         }
     } else if upstream.known_missing(&key) {
@@ -131,7 +133,7 @@ pub async fn manifest(
         Err(e) => match &cached {
             Some(asset) => {
                 tracing::warn!(repo = %ctx.repository.name, image = %image, reference = %reference, error = %e, "upstream unavailable; serving the cached manifest");
-                return serve_asset(ctx, req, asset, &asset.content_type).await;
+                return serve_manifest(ctx, req, image, reference, asset).await;
             }
             None => return Err(upstream_failure(e)),
         },
@@ -160,6 +162,7 @@ pub async fn manifest(
         .into());
     }
     store_manifest(ctx, image, reference, &digest, &manifest, bytes.clone()).await?;
+    record_manifest_download(ctx, req.method(), image, reference, &digest);
     let mut out = HttpResponse::Ok();
     out.insert_header(API_VERSION)
         .insert_header(("Docker-Content-Digest", digest.as_str()))

@@ -14,6 +14,7 @@ pub const API_VERSION: (&str, &str) = ("Docker-Distribution-Api-Version", "regis
 /// in `/v2`). A path that is not a Distribution API endpoint is the registry's error.
 pub fn content_route(
     ctx: &mut stowage_core::format::ContentContext,
+    method: &actix_web::http::Method,
 ) -> Result<crate::route::Route, RegistryError> {
     if ctx.mount.starts_with("/repository/") && !ctx.mount.ends_with("/v2") {
         let Some(rest) = ctx.path.strip_prefix("v2/") else {
@@ -25,7 +26,7 @@ pub fn content_route(
         ctx.path = rest.to_owned();
         ctx.mount.push_str("/v2");
     }
-    crate::route::parse(&ctx.path)
+    crate::route::parse(method, &ctx.path)
 }
 
 /// The HTTP response for a registry error: the spec's JSON body and status.
@@ -124,6 +125,68 @@ pub async fn serve_asset(
     asset: &stowage_core::model::Asset,
     content_type: &str,
 ) -> RegistryResult {
+    let resp = serve_stored(ctx, req, asset, content_type).await?;
+    if req.method() == actix_web::http::Method::GET && resp.status().is_success() {
+        ctx.services.catalogue.record_download(asset);
+    }
+    Ok(resp)
+}
+
+/// Serves a stored manifest asset found by `reference`, as [`serve_asset`], and records the
+/// download as [`record_manifest_download`] says.
+pub async fn serve_manifest(
+    ctx: &stowage_core::format::ContentContext,
+    req: &actix_web::HttpRequest,
+    image: &crate::ImageName,
+    reference: &crate::Reference,
+    asset: &stowage_core::model::Asset,
+) -> RegistryResult {
+    let resp = serve_stored(ctx, req, asset, &asset.content_type).await?;
+    if resp.status().is_success() {
+        let digest = crate::Digest::from_sha256_hex(&asset.blob.sha256)?;
+        record_manifest_download(ctx, req.method(), image, reference, &digest);
+    }
+    Ok(resp)
+}
+
+/// Notes the download of a manifest served successfully by `reference` (it is `digest`).
+/// A `GET` counts for the asset named and, by tag, for the manifest by digest too. A `HEAD` by
+/// tag counts for the tag: docker and containerd pull a tag by asking for it with `HEAD`, then
+/// `GET` the manifest by digest, so without it a tag pulled every day would say "never".
+/// Nothing waits on the catalogue (see `Catalogue::record_download_at`).
+pub fn record_manifest_download(
+    ctx: &stowage_core::format::ContentContext,
+    method: &actix_web::http::Method,
+    image: &crate::ImageName,
+    reference: &crate::Reference,
+    digest: &crate::Digest,
+) {
+    use crate::layout::manifest_path;
+    use actix_web::http::Method;
+    let catalogue = &ctx.services.catalogue;
+    let repo = &ctx.repository.id;
+    match (method, reference) {
+        (&Method::GET, crate::Reference::Tag(tag)) => {
+            catalogue.record_download_at(repo, &manifest_path(image, tag.as_str()));
+            catalogue.record_download_at(repo, &manifest_path(image, digest.as_str()));
+        }
+        (&Method::GET, crate::Reference::Digest(d)) => {
+            catalogue.record_download_at(repo, &manifest_path(image, d.as_str()));
+        }
+        (&Method::HEAD, crate::Reference::Tag(tag)) => {
+            catalogue.record_download_at(repo, &manifest_path(image, tag.as_str()));
+        }
+        _ => {}
+    }
+}
+
+/// The response for a stored asset, recording nothing.
+async fn serve_stored(
+    ctx: &stowage_core::format::ContentContext,
+    req: &actix_web::HttpRequest,
+    asset: &stowage_core::model::Asset,
+    content_type: &str,
+) -> RegistryResult {
     let digest = crate::Digest::from_sha256_hex(&asset.blob.sha256)?;
     let mut builder = HttpResponse::Ok();
     builder
@@ -134,9 +197,5 @@ pub async fn serve_asset(
         content_type,
         last_modified: Some(asset.last_modified),
     };
-    let resp = stowage_core::http::serve_blob(req, &ctx.services, meta, builder).await?;
-    if req.method() == actix_web::http::Method::GET && resp.status().is_success() {
-        ctx.services.catalogue.record_download(asset);
-    }
-    Ok(resp)
+    Ok(stowage_core::http::serve_blob(req, &ctx.services, meta, builder).await?)
 }

@@ -1,8 +1,13 @@
 //! Which Distribution API endpoint a path names, parsed from its end as the spec's patterns are
 //! anchored there (an image name may itself contain `blobs` or `manifests` components).
+//!
+//! A manifest reference that is neither a tag nor a digest names nothing that could be stored,
+//! so reading or deleting by it is `MANIFEST_UNKNOWN` (404, as distribution answers); only a
+//! `PUT` under it is `MANIFEST_INVALID` (400), since that asks to store something under it.
 
 use crate::errors::{ErrorCode, RegistryError};
 use crate::reference::{Digest, ImageName, Reference};
+use actix_web::http::Method;
 
 impl Route {
     /// The image the endpoint addresses.
@@ -39,8 +44,24 @@ fn name(segments: &[&str]) -> Result<ImageName, RegistryError> {
     ImageName::parse(&segments.join("/"))
 }
 
-/// Parses the path after `/v2/` (and after the repository segment when path-routed).
-pub fn parse(path: &str) -> Result<Route, RegistryError> {
+/// A manifest reference as the request's `method` needs it: a malformed one is unknown to a
+/// lookup (`GET`, `HEAD`, `DELETE`) and invalid to anything that would store it.
+fn manifest_reference(method: &Method, s: &str) -> Result<Reference, RegistryError> {
+    Reference::parse(s).map_err(|e| {
+        if matches!(*method, Method::GET | Method::HEAD | Method::DELETE) {
+            RegistryError::new(
+                ErrorCode::ManifestUnknown,
+                format!("no manifest can be stored under {s:?}: {}", e.detail),
+            )
+        } else {
+            e
+        }
+    })
+}
+
+/// Parses the path after `/v2/` (and after the repository segment when path-routed) of a
+/// request with `method`.
+pub fn parse(method: &Method, path: &str) -> Result<Route, RegistryError> {
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     let segs: Vec<&str> = decoded.split('/').collect();
     let n = segs.len();
@@ -70,7 +91,7 @@ pub fn parse(path: &str) -> Result<Route, RegistryError> {
             "manifests" => {
                 return Ok(Route::Manifest(
                     name(&segs[..n - 2])?,
-                    Reference::parse(last)?,
+                    manifest_reference(method, last)?,
                 ));
             }
             "blobs" => {
@@ -101,59 +122,73 @@ mod tests {
     fn endpoints() {
         let d = format!("sha256:{}", "a".repeat(64));
         assert!(
-            matches!(parse("alpine/tags/list").unwrap(), Route::Tags(n) if n.as_str() == "alpine")
+            matches!(parse(&Method::GET, "alpine/tags/list").unwrap(), Route::Tags(n) if n.as_str() == "alpine")
         );
-        assert!(matches!(parse("library/alpine/manifests/latest").unwrap(),
-            Route::Manifest(n, Reference::Tag(_)) if n.as_str() == "library/alpine"));
+        assert!(
+            matches!(parse(&Method::GET, "library/alpine/manifests/latest").unwrap(),
+            Route::Manifest(n, Reference::Tag(_)) if n.as_str() == "library/alpine")
+        );
         assert!(matches!(
-            parse(&format!("a/manifests/{d}")).unwrap(),
+            parse(&Method::GET, &format!("a/manifests/{d}")).unwrap(),
             Route::Manifest(_, Reference::Digest(_))
         ));
         assert!(
-            matches!(parse("a/b/blobs/uploads/").unwrap(), Route::StartUpload(n) if n.as_str() == "a/b")
+            matches!(parse(&Method::GET, "a/b/blobs/uploads/").unwrap(), Route::StartUpload(n) if n.as_str() == "a/b")
         );
         assert!(matches!(
-            parse("a/blobs/uploads").unwrap(),
+            parse(&Method::GET, "a/blobs/uploads").unwrap(),
             Route::StartUpload(_)
         ));
         assert!(
-            matches!(parse("a/blobs/uploads/abc").unwrap(), Route::Upload(_, id) if id == "abc")
+            matches!(parse(&Method::GET, "a/blobs/uploads/abc").unwrap(), Route::Upload(_, id) if id == "abc")
         );
         assert!(matches!(
-            parse(&format!("a/blobs/{d}")).unwrap(),
+            parse(&Method::GET, &format!("a/blobs/{d}")).unwrap(),
             Route::Blob(..)
         ));
         assert!(matches!(
-            parse(&format!("a/referrers/{d}")).unwrap(),
+            parse(&Method::GET, &format!("a/referrers/{d}")).unwrap(),
             Route::Referrers(..)
         ));
         // Nexus's repository-wide blob path.
         assert!(
-            matches!(parse(&format!("-/blobs/{d}")).unwrap(), Route::Blob(n, _) if n.as_str() == "-")
+            matches!(parse(&Method::GET, &format!("-/blobs/{d}")).unwrap(), Route::Blob(n, _) if n.as_str() == "-")
         );
-        assert!(parse("-/manifests/v1").is_err());
+        assert!(parse(&Method::GET, "-/manifests/v1").is_err());
         // An image may be called "blobs".
         assert!(
-            matches!(parse("blobs/manifests/v1").unwrap(), Route::Manifest(n, _) if n.as_str() == "blobs")
+            matches!(parse(&Method::GET, "blobs/manifests/v1").unwrap(), Route::Manifest(n, _) if n.as_str() == "blobs")
         );
     }
 
     #[test]
     fn errors() {
         assert_eq!(
-            parse("Alpine/tags/list").unwrap_err().code,
+            parse(&Method::GET, "Alpine/tags/list").unwrap_err().code,
             ErrorCode::NameInvalid
         );
         assert_eq!(
-            parse("a/blobs/sha256:zz").unwrap_err().code,
+            parse(&Method::GET, "a/blobs/sha256:zz").unwrap_err().code,
             ErrorCode::DigestInvalid
         );
+        // A malformed reference: nothing to find by it, nothing may be stored under it.
+        for (method, code) in [
+            (Method::GET, ErrorCode::ManifestUnknown),
+            (Method::HEAD, ErrorCode::ManifestUnknown),
+            (Method::DELETE, ErrorCode::ManifestUnknown),
+            (Method::PUT, ErrorCode::ManifestInvalid),
+        ] {
+            for reference in ["-bad", ".INVALID_MANIFEST_NAME"] {
+                let e = parse(&method, &format!("a/manifests/{reference}")).unwrap_err();
+                assert_eq!(e.code, code, "{method} {reference}");
+            }
+        }
+        let e = parse(&Method::GET, "a/manifests/sha256:zz").unwrap_err();
+        assert_eq!(e.code, ErrorCode::ManifestUnknown);
+        let e = parse(&Method::PUT, "a/manifests/sha256:zz").unwrap_err();
+        assert_eq!(e.code, ErrorCode::DigestInvalid);
         assert_eq!(
-            parse("a/manifests/-bad").unwrap_err().code,
-            ErrorCode::ManifestInvalid
-        );
-        assert_eq!(
-            parse("a/whatever").unwrap_err().code,
+            parse(&Method::GET, "a/whatever").unwrap_err().code,
             ErrorCode::Unsupported
         );
     }

@@ -75,10 +75,58 @@ pub fn docker_block(body: &Value) -> Result<Value> {
     }))
 }
 
+/// `docker.automaticCrossMount` of a hosted repository request (default `true`): whether
+/// `POST …/blobs/uploads/?mount=<digest>` without `from` mounts a blob the repository already
+/// has (201), as the spec allows, or always opens an upload session (202), as distribution
+/// does. Requests that name `from` (what docker, containerd and other clients send) mount
+/// either way.
+pub fn automatic_cross_mount_at(body: &Value) -> Result<bool> {
+    bool_at(
+        body,
+        "/docker/automaticCrossMount",
+        "docker.automaticCrossMount",
+        Some(true),
+    )
+}
+
+/// Whether a hosted repository with these stored attributes mounts a blob asked for without
+/// `from` (repositories saved before the setting existed do).
+pub fn automatic_cross_mount(attributes: &Value) -> bool {
+    attributes
+        .pointer("/docker/automaticCrossMount")
+        .and_then(Value::as_bool)
+        .unwrap_or(true)
+}
+
 /// The port a docker repository with these stored attributes listens on.
 pub fn connector_port(attributes: &Value) -> Option<u16> {
     attributes
         .pointer("/docker/httpPort")
         .and_then(Value::as_u64)
         .and_then(|p| u16::try_from(p).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn automatic_cross_mount_defaults_to_on_and_must_be_a_boolean() {
+        assert!(automatic_cross_mount_at(&json!({"docker": {}})).unwrap());
+        assert!(
+            !automatic_cross_mount_at(&json!({"docker": {"automaticCrossMount": false}})).unwrap()
+        );
+        let e = automatic_cross_mount_at(&json!({"docker": {"automaticCrossMount": "no"}}));
+        assert!(
+            e.unwrap_err()
+                .to_string()
+                .contains("docker.automaticCrossMount")
+        );
+        assert!(automatic_cross_mount(
+            &json!({"docker": {"httpPort": null}})
+        ));
+        assert!(!automatic_cross_mount(
+            &json!({"docker": {"automaticCrossMount": false}})
+        ));
+    }
 }

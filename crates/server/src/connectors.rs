@@ -92,4 +92,15 @@ impl Connectors {
             tracing::info!(repo = %name, port, "docker connector closed");
         }
     }
+
+    /// Closes every listener (at shutdown).
+    pub async fn close_all(&self) {
+        let names: Vec<String> = {
+            let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+            open.keys().cloned().collect()
+        };
+        for name in names {
+            self.close(&name).await;
+        }
+    }
 }

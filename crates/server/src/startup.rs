@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
-use stowage_core::catalogue::Catalogue;
+use stowage_core::catalogue::{Catalogue, DownloadFlusher};
 use stowage_core::config::Config;
 use stowage_core::format::Services;
 use stowage_core::model::{BlobStoreRecord, User, UserStatus};
@@ -26,6 +26,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    downloads: DownloadFlusher,
 }
 
 impl Application {
@@ -47,6 +48,7 @@ impl Application {
         let catalogue = Catalogue::connect(&config.database_url()).await?;
         tracing::info!(backend = ?catalogue.backend(), "catalogue ready");
         let blob_stores = open_blob_stores(&catalogue, &config).await?;
+        let downloads = catalogue.spawn_download_flusher(config.download_flush_interval());
         ensure_admin(&catalogue, &config).await?;
         ensure_anonymous_user(&catalogue).await?;
 
@@ -102,6 +104,7 @@ impl Application {
             port: addr.port(),
             server,
             state,
+            downloads,
         })
     }
 
@@ -120,9 +123,13 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the process is told to stop (SIGINT/SIGTERM).
+    /// Serves until the process is told to stop (SIGINT/SIGTERM, or the handle). Then the
+    /// repositories' own ports stop (requests in flight get up to 5 s), the download times
+    /// noted since the last flush are written, and the catalogue is closed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.state.connectors.close_all().await;
+        self.downloads.stop().await;
         self.state.services.catalogue.close().await;
         result
     }

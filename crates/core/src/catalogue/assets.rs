@@ -259,36 +259,6 @@ impl Catalogue {
         .ok_or_else(|| CoreError::NotFound(format!("asset '{id}'")))
     }
 
-    /// Notes that `asset` was served: sets its `lastDownloaded` in the background, at most once
-    /// per [`DOWNLOAD_RECORD_INTERVAL_MS`], so a hot read path does not write on every request
-    /// (as Nexus, which updates it at most every few hours).
-    pub fn record_download(&self, asset: &Asset) {
-        let now = now_millis();
-        if asset
-            .last_downloaded
-            .is_some_and(|t| now - t < DOWNLOAD_RECORD_INTERVAL_MS)
-        {
-            return;
-        }
-        let catalogue = self.clone();
-        let id = asset.id.clone();
-        tokio::spawn(async move {
-            if let Err(e) = catalogue.touch_downloaded(&id).await {
-                tracing::warn!(asset = %id, error = %e, "could not record download time");
-            }
-        });
-    }
-
-    /// Records that an asset was served now.
-    async fn touch_downloaded(&self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE assets SET last_downloaded = $1 WHERE id = $2")
-            .bind(now_millis())
-            .bind(id)
-            .execute(&mut *self.conn().await?)
-            .await?;
-        Ok(())
-    }
-
     /// Deletes an asset (and its component once empty). The blob stays for the collector.
     pub async fn delete_asset(&self, id: &str) -> Result<Asset> {
         let mut tx = self.begin_write().await?;

@@ -9,6 +9,7 @@
 
 mod assets;
 mod blob_stores;
+mod downloads;
 mod page_token;
 mod pg_url;
 mod repositories;
@@ -20,7 +21,8 @@ mod uploads;
 mod user_tokens;
 mod users;
 
-pub use assets::{AssetPage, ComponentWithAssets};
+pub use assets::{AssetPage, ComponentWithAssets, DOWNLOAD_RECORD_INTERVAL_MS};
+pub use downloads::DownloadFlusher;
 pub use page_token::PageToken;
 pub use search::{DigestHit, SearchHit};
 pub use ui_sessions::UiSession;
@@ -48,6 +50,8 @@ pub struct Catalogue {
     backend: Backend,
     /// The runtime that owns every pooled connection (see [`Catalogue::conn`]).
     runtime: tokio::runtime::Handle,
+    /// Downloads noted and not yet written (see `downloads.rs`).
+    downloads: std::sync::Arc<downloads::PendingDownloads>,
 }
 
 impl Catalogue {
@@ -97,6 +101,7 @@ impl Catalogue {
             pool,
             backend,
             runtime: tokio::runtime::Handle::current(),
+            downloads: Default::default(),
         })
     }
 

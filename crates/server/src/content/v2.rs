@@ -413,13 +413,15 @@ async fn serve(
         Err(e) => return failure(&req, &Challenge::Basic, e),
     };
     // The name the client knows the image by, as token scopes name it.
-    let scope_name = stowage_docker::route::parse(&target.tail).ok().map(|r| {
-        if target.path_routed {
-            format!("{repo_name}/{}", r.image())
-        } else {
-            r.image().to_string()
-        }
-    });
+    let scope_name = stowage_docker::route::parse(req.method(), &target.tail)
+        .ok()
+        .map(|r| {
+            if target.path_routed {
+                format!("{repo_name}/{}", r.image())
+            } else {
+                r.image().to_string()
+            }
+        });
     let action = token_action(req.method());
     let bearer = if target.path_routed {
         main_uses_tokens(&state)

@@ -135,6 +135,12 @@ const DOCKER_HOSTED: &[FieldSpec] = &[
         "docker push host:8081/<repository>/<image> reaches this repository.",
     ),
     f(
+        "docker.automaticCrossMount",
+        "Mount blobs without a source",
+        Input::Check,
+        "A blob mount that names no source repository (no from=) reuses a blob this repository has. Off: such a request starts an upload, as distribution does. Docker always names the source.",
+    ),
+    f(
         "cleanup.policyNames",
         "Cleanup policies",
         Input::List,
@@ -472,7 +478,8 @@ fn defaults(id: &str) -> Value {
         "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "ALLOW"},
     });
     if id == "docker-hosted" {
-        v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true});
+        v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true,
+            "automaticCrossMount": true});
         v["storage"]["latestPolicy"] = json!(false);
     }
     if id == "docker-proxy" {

@@ -71,6 +71,7 @@ pub fn test_config(data_dir: PathBuf, database_url: Option<String>) -> Config {
         base_url: None,
         log: "warn".into(),
         body_idle_timeout_secs: 60,
+        download_flush_seconds: 1,
     }
 }
 

@@ -10,6 +10,8 @@ mod crash;
 mod docker;
 mod docker_anonymous;
 mod docker_cli;
+mod docker_oci;
+mod downloads;
 mod fuzz_corpus;
 mod group;
 mod group_members;

@@ -1,6 +1,7 @@
 //! Docker image names, tags, digests and references, and the Distribution API routes built
 //! from them, against the OCI Distribution Spec's regular expressions.
 
+use actix_web::http::Method;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use regex_lite::Regex;
 use std::sync::LazyLock;
@@ -100,11 +101,17 @@ fn reference(s: &str) {
     }
 }
 
-/// A route renders back to a path that parses to the same route.
+/// A route renders back to a path that parses to the same route; what a write accepts, a read
+/// routes the same way.
 fn route_path(s: &str) {
-    let Ok(r) = route::parse(s) else {
+    let Ok(r) = route::parse(&Method::PUT, s) else {
         return;
     };
+    assert_eq!(
+        route::parse(&Method::GET, s).ok().as_ref(),
+        Some(&r),
+        "{s:?}: a read routes as a write"
+    );
     let image = r.image().clone();
     assert!(
         image == ImageName::repository_wide() || ImageName::parse(image.as_str()).is_ok(),
@@ -123,7 +130,7 @@ fn route_path(s: &str) {
         Route::Referrers(n, d) => format!("{n}/referrers/{d}"),
     };
     assert_eq!(
-        route::parse(&path).ok(),
+        route::parse(&Method::PUT, &path).ok(),
         Some(r),
         "{s:?} rendered as {path:?}"
     );

@@ -771,7 +771,10 @@ async fn push_and_pull_through_path_routing(app: TestApp) {
         200
     );
 
-    // Components: one per tag, format docker.
+    // Components: one per tag, format docker. Download times are written a moment later
+    // (coalesced in memory, flushed every `download_flush_seconds`).
+    crate::downloads::wait_downloaded(&app, "docker-hosted", &[format!("v2/-/blobs/{layer_d}")])
+        .await;
     let page: Value = app
         .get("/service/rest/v1/components?repository=docker-hosted")
         .await

@@ -50,7 +50,7 @@ async fn last_downloaded(app: &TestApp, repo: &str, path: &str) -> Value {
 }
 
 /// Waits (at most 30 s) until every one of `paths` of `repo` has a `lastDownloaded`.
-async fn wait_downloaded(app: &TestApp, repo: &str, paths: &[String]) {
+pub(crate) async fn wait_downloaded(app: &TestApp, repo: &str, paths: &[String]) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let assets = app.all_assets(repo).await;

@@ -7,27 +7,12 @@
 use crate::both_backends;
 use crate::docker_cli::{import_image, login, ok, run, tag_and_push};
 use crate::helpers::{ADMIN_PASSWORD, Db, TestApp, docker_body, free_port, spawn_app};
-use reqwest::Method;
-use serde_json::{Value, json};
+use crate::security::set_anonymous;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 both_backends!(v2_challenges_callers_without_credentials);
-
-async fn set_anonymous(app: &TestApp, enabled: bool) {
-    let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::PUT,
-            "/service/rest/v1/security/anonymous",
-        )
-        .json(&json!({"enabled": enabled}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-}
 
 /// Two docker repositories, each on its own port and path-routed: `basic` (`forceBasicAuth`
 /// true) and `tokens` (false). Returns their ports.

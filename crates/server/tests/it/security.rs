@@ -620,7 +620,7 @@ fn judge_ui(p: Persona, probe: &UiProbe, got: &str, failures: &mut Vec<String>) 
     }
 }
 
-async fn set_anonymous(app: &TestApp, enabled: bool) {
+pub(crate) async fn set_anonymous(app: &TestApp, enabled: bool) {
     let r = app
         .as_user(
             "admin",

@@ -52,9 +52,25 @@ pub enum CoreError {
     /// Too many failed sign-ins from this address for this user; retry after the duration.
     #[error("too many failed sign-ins; try again in {} seconds", .0.as_secs().max(1))]
     Throttled(std::time::Duration),
+    /// The repository (or what it depends on) cannot serve now: offline, or every member of a
+    /// group failed. Answered 503 with the message.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything else unexpected.
     #[error("{0}")]
     Internal(String),
+}
+
+/// `e` and its causes, joined with ": ".
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }
 
 impl CoreError {

@@ -15,6 +15,7 @@ pub mod names;
 pub mod proxy;
 pub mod security;
 pub mod storage;
+pub mod web;
 
 pub use error::{CoreError, Result};
 pub use object_store;

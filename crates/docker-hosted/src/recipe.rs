@@ -28,6 +28,18 @@ impl Recipe for DockerHostedRecipe {
         RepoKind::Hosted
     }
 
+    fn form(&self) -> &'static [stowage_core::format::ui::FieldSpec] {
+        stowage_docker::form::HOSTED
+    }
+
+    fn defaults(&self) -> serde_json::Value {
+        stowage_docker::form::hosted_defaults()
+    }
+
+    fn connector_field(&self) -> &'static str {
+        "docker.httpPort"
+    }
+
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let (name, online, blob_store) = parse_common(body)?;
         if name.as_str().chars().any(|c| c.is_ascii_uppercase()) {
@@ -95,7 +107,7 @@ impl Recipe for DockerHostedRecipe {
         req: HttpRequest,
         body: web::Payload,
     ) -> Result<HttpResponse> {
-        let route = match content_route(&mut ctx, req.method()) {
+        let route = match content_route(&mut ctx, &req) {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),
         };

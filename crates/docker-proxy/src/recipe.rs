@@ -37,6 +37,18 @@ impl Recipe for DockerProxyRecipe {
         RepoKind::Proxy
     }
 
+    fn form(&self) -> &'static [stowage_core::format::ui::FieldSpec] {
+        stowage_docker::form::PROXY
+    }
+
+    fn defaults(&self) -> serde_json::Value {
+        stowage_docker::form::proxy_defaults()
+    }
+
+    fn connector_field(&self) -> &'static str {
+        "docker.httpPort"
+    }
+
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let (name, online, blob_store) = parse_common(body)?;
         if name.as_str().chars().any(|c| c.is_ascii_uppercase()) {
@@ -178,7 +190,7 @@ impl Recipe for DockerProxyRecipe {
         req: HttpRequest,
         _body: web::Payload,
     ) -> Result<HttpResponse> {
-        let route = match content_route(&mut ctx, req.method()) {
+        let route = match content_route(&mut ctx, &req) {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),
         };

@@ -14,7 +14,7 @@ pub const API_VERSION: (&str, &str) = ("Docker-Distribution-Api-Version", "regis
 /// in `/v2`). A path that is not a Distribution API endpoint is the registry's error.
 pub fn content_route(
     ctx: &mut stowage_core::format::ContentContext,
-    method: &actix_web::http::Method,
+    req: &actix_web::HttpRequest,
 ) -> Result<crate::route::Route, RegistryError> {
     if ctx.mount.starts_with("/repository/") && !ctx.mount.ends_with("/v2") {
         let Some(rest) = ctx.path.strip_prefix("v2/") else {
@@ -26,7 +26,7 @@ pub fn content_route(
         ctx.path = rest.to_owned();
         ctx.mount.push_str("/v2");
     }
-    crate::route::parse(method, &ctx.path)
+    crate::route::parsed(req, &ctx.path)
 }
 
 /// The HTTP response for a registry error: the spec's JSON body and status.
@@ -83,6 +83,9 @@ impl Failure {
         match self {
             Failure::Registry(e) => error_response(&e),
             Failure::Response(r) => *r,
+            Failure::Core(CoreError::Unavailable(m)) => HttpResponse::ServiceUnavailable()
+                .insert_header(API_VERSION)
+                .body(format!("{m}\n")),
             Failure::Core(e) => match registry_error(&e) {
                 Some(r) => {
                     let mut resp = error_response(&r);
@@ -96,7 +99,7 @@ impl Failure {
                     resp
                 }
                 None => {
-                    tracing::error!(error = %chain(&e), "registry request failed");
+                    tracing::error!(error = %stowage_core::error::chain(&e), "registry request failed");
                     HttpResponse::InternalServerError()
                         .insert_header(API_VERSION)
                         .body("internal error; see the server log\n")
@@ -104,17 +107,6 @@ impl Failure {
             },
         }
     }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 /// Serves a stored manifest or blob asset as the registry does: `Docker-Content-Digest`, the

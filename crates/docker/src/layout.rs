@@ -6,6 +6,9 @@
 use crate::manifest::Manifest;
 use crate::{Digest, ImageName};
 
+/// The folder of an image's manifests in asset paths (`v2/<image>/manifests/…`).
+pub const MANIFESTS: &str = "manifests";
+
 /// Asset path of a blob.
 pub fn blob_path(digest: &Digest) -> String {
     format!("v2/-/blobs/{digest}")
@@ -13,7 +16,7 @@ pub fn blob_path(digest: &Digest) -> String {
 
 /// Asset path of a manifest by digest or tag.
 pub fn manifest_path(image: &ImageName, reference: &str) -> String {
-    format!("v2/{image}/manifests/{reference}")
+    format!("v2/{image}/{MANIFESTS}/{reference}")
 }
 
 /// The asset paths a tag's component lists: its manifest (`digest`), then the blobs (config

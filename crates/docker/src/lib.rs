@@ -7,6 +7,7 @@
 //! [`http`] renders registry errors; the hosted implementation is `stowage-docker-hosted`.
 
 pub mod errors;
+pub mod form;
 pub mod http;
 pub mod layout;
 pub mod manifest;

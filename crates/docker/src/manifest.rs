@@ -15,6 +15,55 @@ struct Descriptor {
     media_type: Option<String>,
     digest: String,
     size: Option<i64>,
+    /// Read only for display, so anything is accepted here.
+    platform: Option<serde_json::Value>,
+}
+
+/// One descriptor a stored manifest lists, as a person reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// `config`, `layer` or `manifest`, with an index entry's platform (`manifest linux/arm64/v8`).
+    pub kind: String,
+    /// Its media type, or empty.
+    pub media_type: String,
+    /// Its digest as written.
+    pub digest: String,
+    /// Its declared size (0 when absent).
+    pub size: i64,
+}
+
+/// What stored manifest bytes list: config, layers, then an index's manifests. Bytes that do
+/// not read as a manifest list nothing (they were validated when pushed).
+pub fn listed(body: &[u8]) -> Vec<Listed> {
+    let Ok(raw) = serde_json::from_slice::<RawManifest>(body) else {
+        return Vec::new();
+    };
+    let entry = |kind: &str, d: &Descriptor| {
+        let kind = match &d.platform {
+            Some(p) if p.is_object() => format!(
+                "{kind} {}/{}{}",
+                p["os"].as_str().unwrap_or("?"),
+                p["architecture"].as_str().unwrap_or("?"),
+                p["variant"]
+                    .as_str()
+                    .map(|v| format!("/{v}"))
+                    .unwrap_or_default()
+            ),
+            _ => kind.to_owned(),
+        };
+        Listed {
+            kind,
+            media_type: d.media_type.clone().unwrap_or_default(),
+            digest: d.digest.clone(),
+            size: d.size.unwrap_or(0),
+        }
+    };
+    raw.config
+        .iter()
+        .map(|c| entry("config", c))
+        .chain(raw.layers.iter().map(|l| entry("layer", l)))
+        .chain(raw.manifests.iter().map(|m| entry("manifest", m)))
+        .collect()
 }
 
 #[derive(Deserialize)]

@@ -24,7 +24,7 @@ impl Route {
 }
 
 /// A parsed endpoint below `/v2/`.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// `<name>/tags/list`
     Tags(ImageName),
@@ -192,4 +192,34 @@ mod tests {
             ErrorCode::Unsupported
         );
     }
+}
+
+/// A route parsed by the `/v2` routing, kept in the request's extensions with the path it was
+/// parsed from, so the recipe (and a group's members) do not parse it again.
+#[derive(Clone)]
+struct Parsed {
+    path: String,
+    route: Result<Route, RegistryError>,
+}
+
+/// Parses `path` for `req` as [`parse`] does and keeps the result in the request for [`parsed`].
+pub fn parse_into(req: &actix_web::HttpRequest, path: &str) -> Result<Route, RegistryError> {
+    use actix_web::HttpMessage;
+    let route = parse(req.method(), path);
+    req.extensions_mut().insert(Parsed {
+        path: path.to_owned(),
+        route: route.clone(),
+    });
+    route
+}
+
+/// The route of `req` at `path`: the one [`parse_into`] kept, or parsed now.
+pub fn parsed(req: &actix_web::HttpRequest, path: &str) -> Result<Route, RegistryError> {
+    use actix_web::HttpMessage;
+    if let Some(p) = req.extensions().get::<Parsed>()
+        && p.path == path
+    {
+        return p.route.clone();
+    }
+    parse(req.method(), path)
 }

@@ -25,6 +25,10 @@ impl Recipe for RawGroupRecipe {
         RepoKind::Group
     }
 
+    fn form(&self) -> &'static [stowage_core::format::ui::FieldSpec] {
+        crate::form::GROUP
+    }
+
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let (name, online, blob_store) = parse_common(body)?;
         let members = parse_member_names(body)?;

@@ -37,6 +37,14 @@ impl Recipe for RawHostedRecipe {
         RepoKind::Hosted
     }
 
+    fn form(&self) -> &'static [stowage_core::format::ui::FieldSpec] {
+        crate::form::HOSTED
+    }
+
+    fn defaults(&self) -> serde_json::Value {
+        crate::form::hosted_defaults()
+    }
+
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let (name, online, blob_store) = parse_common(body)?;
         let strict = match body.pointer("/storage/strictContentTypeValidation") {

@@ -4,6 +4,7 @@
 //! `Last-Modified`), `DELETE` removes it. Each file is a component (group = its directory,
 //! name = its path) with one asset.
 
+mod form;
 mod group;
 mod hosted;
 mod path;
@@ -24,4 +25,34 @@ pub fn recipes() -> Vec<Arc<dyn Recipe>> {
         Arc::new(RawProxyRecipe::default()),
         Arc::new(RawGroupRecipe),
     ]
+}
+
+/// The raw format, for the server's registration list.
+pub fn format() -> Arc<dyn stowage_core::format::Format> {
+    Arc::new(RawFormat)
+}
+
+/// The raw format: content under `/repository/<name>/…` only, trees of folders.
+pub struct RawFormat;
+
+impl stowage_core::format::Format for RawFormat {
+    fn name(&self) -> &'static str {
+        "raw"
+    }
+
+    fn recipes(&self) -> Vec<Arc<dyn Recipe>> {
+        recipes()
+    }
+
+    fn commands(
+        &self,
+        ui: &stowage_core::format::ui::UiContext<'_>,
+        repo: &stowage_core::model::Repository,
+    ) -> Vec<String> {
+        vec![format!(
+            "curl -u USER --upload-file ./file.txt {}/repository/{}/path/file.txt",
+            ui.base_url(),
+            repo.name
+        )]
+    }
 }

@@ -166,6 +166,14 @@ impl Recipe for RawProxyRecipe {
         RepoKind::Proxy
     }
 
+    fn form(&self) -> &'static [stowage_core::format::ui::FieldSpec] {
+        crate::form::PROXY
+    }
+
+    fn defaults(&self) -> serde_json::Value {
+        crate::form::proxy_defaults()
+    }
+
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let (name, online, blob_store) = parse_common(body)?;
         let remote = body

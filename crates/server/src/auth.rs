@@ -1,88 +1,31 @@
 //! Who is calling: HTTP Basic credentials (a password or a user token) checked by the core's
-//! [`Security`](stowage_core::security::Security) service with throttling and auditing, a docker
-//! Bearer token on registry routes, or nobody, which is the anonymous user while anonymous
+//! [`Security`](stowage_core::security::Security) service with throttling and auditing, a
+//! registry Bearer token on the routes of a format that accepts them, or nobody, which is the anonymous user while anonymous
 //! access is on. What each route needs is decided in `crate::routes`.
 
-use crate::error::RestError;
 use crate::state::State;
-use actix_web::dev::Payload;
+use actix_web::HttpMessage;
+use actix_web::HttpRequest;
 use actix_web::http::{Method, header};
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use base64::Engine;
-use std::future::Future;
-use std::pin::Pin;
+use futures_util::future::LocalBoxFuture;
 use stowage_core::CoreError;
-use stowage_core::security::{Permission, Principal};
+pub use stowage_core::web::{Caller, Identify, basic_credentials, bearer_token, client_ip};
 
-/// The caller of a request: `None` when no credentials were sent and anonymous access is off.
-/// Wrong credentials fail the request with 401 (429 once throttled) before any handler runs.
-/// Worked out once per request and kept in its extensions.
-#[derive(Debug, Clone)]
-pub struct Caller(pub Option<Principal>);
-
-impl Caller {
-    /// Fails with 401 (no credentials, or anonymous) or 403 unless the caller holds
-    /// `permission`.
-    pub fn require(&self, permission: Permission<'_>) -> Result<&Principal, CoreError> {
-        let p = self.principal()?;
-        p.require(permission)?;
-        Ok(p)
-    }
-
-    /// The caller, the anonymous user included; 401 when there is none.
-    pub fn principal(&self) -> Result<&Principal, CoreError> {
-        self.0.as_ref().ok_or(CoreError::Unauthenticated)
-    }
-
-    /// A signed-in user (not the anonymous one), or 401.
-    pub fn user(&self) -> Result<&Principal, CoreError> {
-        self.0
-            .as_ref()
-            .filter(|p| !p.anonymous)
-            .ok_or(CoreError::Unauthenticated)
-    }
-
-    /// The caller's user id for logs and the audit trail.
-    pub fn name(&self) -> &str {
-        self.0.as_ref().map_or("-", |p| p.user_id.as_str())
-    }
+/// The identity service as listeners register it.
+pub fn identity() -> actix_web::web::Data<dyn Identify> {
+    actix_web::web::Data::from(std::sync::Arc::new(ServerIdentity) as std::sync::Arc<dyn Identify>)
 }
 
-/// The client's address as this server sees it (the peer; forwarded headers are not trusted,
-/// as sign-in throttling is keyed by it).
-pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
+/// The server's way of identifying callers, registered as app data for [`Caller`].
+pub struct ServerIdentity;
 
-/// Decodes an `Authorization: Basic …` header into (user, password).
-pub fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
+impl Identify for ServerIdentity {
+    fn identify<'a>(
+        &'a self,
+        req: &'a HttpRequest,
+    ) -> LocalBoxFuture<'a, Result<Caller, CoreError>> {
+        Box::pin(identify(req))
     }
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (user, pass) = text.split_once(':')?;
-    Some((user.to_owned(), pass.to_owned()))
-}
-
-/// Whether `path` is a Distribution API route, the only place docker tokens are accepted.
-fn is_registry_path(path: &str) -> bool {
-    path == "/v2" || path.starts_with("/v2/")
-}
-
-/// The token of an `Authorization: Bearer …` header.
-pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
 }
 
 async fn identify(req: &HttpRequest) -> Result<Caller, CoreError> {
@@ -90,13 +33,13 @@ async fn identify(req: &HttpRequest) -> Result<Caller, CoreError> {
         .app_data::<State>()
         .ok_or_else(|| CoreError::Internal("state missing".into()))?;
     let security = &state.security;
-    // Docker tokens are scoped to images and checked as such only on the registry routes;
-    // anywhere else they are not credentials.
+    // Registry tokens are scoped to images and checked as such only on the routes of the
+    // format that issued them; anywhere else they are not credentials.
     if let Some(token) = bearer_token(req) {
-        if !is_registry_path(req.uri().path()) {
+        if !state.services.formats.accepts_tokens(req.uri().path()) {
             return Err(CoreError::Unauthenticated);
         }
-        let claims = state.tokens.verify(token)?;
+        let claims = state.services.tokens.verify(token)?;
         let principal = if claims.anonymous {
             security.anonymous().ok_or(CoreError::Unauthenticated)?
         } else {
@@ -135,21 +78,4 @@ async fn identify(req: &HttpRequest) -> Result<Caller, CoreError> {
         .sign_in(&user, &pass, &client_ip(req), "basic")
         .await?;
     Ok(Caller(Some(p)))
-}
-
-impl FromRequest for Caller {
-    type Error = RestError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            if let Some(known) = req.extensions().get::<Caller>() {
-                return Ok(known.clone());
-            }
-            let caller = identify(&req).await.map_err(RestError)?;
-            req.extensions_mut().insert(caller.clone());
-            Ok(caller)
-        })
-    }
 }

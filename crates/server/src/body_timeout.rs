@@ -17,7 +17,6 @@
 //! actix's own `client_request_timeout` (5 s by default, left as is) limits only the time to
 //! receive a request's head; it does not cover the body.
 
-use crate::content::v2::PortRepository;
 use crate::state::State;
 use actix_web::body::{BodySize, BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -32,6 +31,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
+use stowage_core::web::PortRepository;
 
 /// Puts the idle limit on the request's body, and logs a body that hit it.
 pub async fn limit_idle_body(

@@ -1,12 +1,12 @@
-//! Per-repository HTTP connectors: a docker repository with `httpPort` gets its own listener
-//! serving the Distribution API at `/v2/`, opened when the repository is created (or its port
+//! Per-repository HTTP connectors: a repository whose recipe asks for a port of its own
+//! ([`Recipe::connector_port`](stowage_core::format::Recipe::connector_port)) gets a listener
+//! serving its format's port routes, opened when the repository is created (or its port
 //! changes) and closed when it is deleted, without a restart.
 //!
 //! A port is bound before the repository is saved, so a port already in use is refused with a
 //! 400 and nothing is stored.
 
-use crate::content::v2::PortRepository;
-use crate::routes::{configure_port, enforce_port};
+use crate::routes::{PortTable, enforce_port, port_table};
 use crate::state::AppState;
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
@@ -14,6 +14,9 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::sync::Mutex;
 use stowage_core::CoreError;
+use stowage_core::format::Ports;
+use stowage_core::model::Repository;
+use stowage_core::web::PortRepository;
 
 /// The open connectors, by repository name.
 #[derive(Default)]
@@ -28,30 +31,40 @@ impl Connectors {
         open.get(name).map(|(p, _)| *p)
     }
 
-    /// Binds `port` for repository `name` (replacing any listener it had). Fails with a 400-style
-    /// error naming `docker.httpPort` when the port cannot be bound.
+    /// Binds `port` for `repo` (replacing any listener it had). Fails with a 400-style error
+    /// naming the recipe's port field when the port cannot be bound.
     pub fn open(
         &self,
         state: &web::Data<AppState>,
-        name: &str,
+        repo: &Repository,
         ip: IpAddr,
         port: u16,
     ) -> Result<(), CoreError> {
+        let name = repo.name.as_str();
+        let recipe = state.services.formats.recipe_of(repo)?;
+        let table = port_table(&repo.format).ok_or_else(|| {
+            CoreError::Internal(format!("format {} serves no port of its own", repo.format))
+        })?;
         if self.port_of(name) == Some(port) {
             return Ok(());
         }
         let listener = TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
             CoreError::invalid(
-                "docker.httpPort",
+                recipe.connector_field(),
                 format!("port {port} cannot be opened ({e}); choose a free port"),
             )
         })?;
         let app_state = state.clone();
-        let repo = web::Data::new(PortRepository(name.to_owned()));
+        let port_repo = web::Data::new(PortRepository(name.to_owned()));
+        let table = web::Data::new(PortTable(table));
+        let identity = crate::auth::identity();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
-                .app_data(repo.clone())
+                .app_data(web::Data::from(app_state.services.clone()))
+                .app_data(identity.clone())
+                .app_data(port_repo.clone())
+                .app_data(table.clone())
                 .wrap(actix_web::middleware::from_fn(enforce_port))
                 .wrap(actix_web::middleware::from_fn(
                     crate::body_timeout::limit_idle_body,
@@ -59,7 +72,7 @@ impl Connectors {
                 .wrap(actix_web::middleware::from_fn(
                     crate::headers::port_listener,
                 ))
-                .configure(configure_port)
+                .configure(|cfg| table.0.configure(cfg))
         })
         .workers(2)
         .shutdown_timeout(5)
@@ -69,7 +82,7 @@ impl Connectors {
         .run();
         let handle = server.handle();
         tokio::spawn(server);
-        tracing::info!(repo = %name, port, "docker connector open");
+        tracing::info!(repo = %name, port, "repository port open");
         let old = {
             let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
             open.insert(name.to_owned(), (port, handle))
@@ -89,7 +102,7 @@ impl Connectors {
         if let Some((port, handle)) = old {
             // Stops accepting at once; requests in flight get up to 5 s to finish.
             handle.stop(true).await;
-            tracing::info!(repo = %name, port, "docker connector closed");
+            tracing::info!(repo = %name, port, "repository port closed");
         }
     }
 
@@ -102,5 +115,11 @@ impl Connectors {
         for name in names {
             self.close(&name).await;
         }
+    }
+}
+
+impl Ports for Connectors {
+    fn port_of(&self, name: &str) -> Option<u16> {
+        Connectors::port_of(self, name)
     }
 }

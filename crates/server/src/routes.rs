@@ -1,13 +1,15 @@
-//! Every route of the main listener and of the per-repository ports, and what each needs.
+//! Every route of the main listener and of the per-repository ports, and what each needs: the
+//! server's own (below) after the routes each registered format adds ([`Format::main_routes`],
+//! [`Format::port_routes`]).
 //!
-//! This is the one place that maps a route to the privilege it needs. The tables below both
+//! This is the one place that maps a route to the privilege it needs. The tables both
 //! register the routes and drive [`enforce`], a middleware that runs before every handler: it
 //! checks [`Need::App`], [`Need::User`], [`Need::Caller`] and [`Need::RepositoryAdmin`] itself,
 //! and leaves [`Need::Repository`] to the handler, which knows the repository (one check per
-//! route family: `content::dispatch` and the registry's `serve` map the HTTP method to a
+//! route family: the content dispatcher (`stowage_core::format::dispatch`) maps the HTTP method to a
 //! repository-view action, the REST handlers name theirs). A request that matches a route missing
 //! from these tables is refused with 500, so a route cannot be added without saying what it
-//! needs; the permission-matrix test walks [`MAIN_ROUTES`] with every kind of caller.
+//! needs; the permission-matrix test walks [`main_routes`] with every kind of caller.
 //!
 //! Because the middleware runs before any extractor, a route whose need it checks is refused
 //! (401 without credentials, 403 without the privilege) before its body is read: a malformed
@@ -15,7 +17,7 @@
 //! therefore have a need the middleware checks, or read the body only after its own check.
 
 use crate::auth::Caller;
-use crate::content::{self, v2};
+use crate::content;
 use crate::error::RestError;
 use crate::rest::{
     anonymous, assets, audit, blobstores, components, privileges, repositories, roles, status,
@@ -26,185 +28,190 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Path, ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, ResponseError, web};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use stowage_core::CoreError;
+use stowage_core::route_specs;
 use stowage_core::security::{Action, AppAction, Permission};
+use stowage_core::web::RouteSpec;
+pub use stowage_core::web::{Need, RouteSpec as Route};
 
-/// What a route needs before its handler runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// Nothing: anyone may call it (status; the registry's version check and token endpoint,
-    /// which authenticate on their own to answer with docker's challenge).
-    Public,
-    /// Any caller, the anonymous user included while anonymous access is on; what the handler
-    /// returns is filtered by the caller's browse privileges.
-    Caller,
-    /// A signed-in user, not the anonymous one (one's own password and tokens).
-    User,
-    /// An application privilege, `nx-<domain>-<action>`.
-    App(&'static str, AppAction),
-    /// A privilege on the repository the request concerns, checked by the handler:
-    /// `nx-repository-view-…` for content, `nx-repository-admin-…` for configuration.
-    Repository,
-    /// `nx-repository-admin-<format>-<name>-<action>`, with `format` and `name` taken from the
-    /// route's `{format}` and `{name}` (`*` when the route has no `{name}`, as on create).
-    RepositoryAdmin(Action),
+/// The routes of one listener, with their compiled patterns, in the order the router tries them.
+pub struct RouteTable {
+    routes: Vec<Route>,
+    patterns: Vec<ResourceDef>,
 }
 
-/// One route.
-#[derive(Debug, Clone, Copy)]
-pub struct Route {
-    /// HTTP method, or `ANY`.
-    pub method: &'static str,
-    /// actix path pattern.
-    pub path: &'static str,
-    /// What it needs.
-    pub need: Need,
-}
+impl RouteTable {
+    fn new(routes: Vec<Route>) -> Self {
+        let patterns = routes.iter().map(|r| ResourceDef::new(r.path)).collect();
+        Self { routes, patterns }
+    }
 
-fn method_route(method: &str) -> actix_web::Route {
-    match method {
-        "GET" => web::get(),
-        "HEAD" => web::head(),
-        "POST" => web::post(),
-        "PUT" => web::put(),
-        "DELETE" => web::delete(),
-        "PATCH" => web::patch(),
-        _ => web::route(),
+    /// The routes, in order.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// Registers every route of the table.
+    pub fn configure(&self, cfg: &mut web::ServiceConfig) {
+        for r in &self.routes {
+            cfg.route(r.path, (r.route)());
+        }
+    }
+
+    /// The route that serves `method` on `path`, with its pattern: the first, in table order,
+    /// as the router picks it (each route is registered as its own resource guarded by its
+    /// method).
+    fn matching(&self, method: &str, path: &str) -> Option<(&Route, &ResourceDef)> {
+        self.routes
+            .iter()
+            .zip(&self.patterns)
+            .find(|(r, def)| (r.method == method || r.method == "ANY") && def.is_match(path))
     }
 }
 
-macro_rules! routes {
-    ($table:ident, $register:ident: $($method:ident $path:literal => $handler:path, $need:expr;)*) => {
-        /// The routes of this listener with what they need.
-        pub const $table: &[Route] = &[$(Route {
-            method: stringify!($method),
-            path: $path,
-            need: $need,
-        }),*];
+/// The main listener's table: the formats' routes first (the registry API is a hot path),
+/// then the server's own.
+static MAIN: LazyLock<RouteTable> = LazyLock::new(|| {
+    let mut routes: Vec<Route> = crate::formats::registered()
+        .iter()
+        .flat_map(|f| f.main_routes())
+        .collect();
+    routes.extend(server_routes());
+    RouteTable::new(routes)
+});
 
-        /// Registers the routes of this listener.
-        pub fn $register(cfg: &mut web::ServiceConfig) {
-            $(cfg.route($path, method_route(stringify!($method)).to($handler));)*
-        }
-    };
+/// Each format's table for its repositories' own ports.
+static PORTS: LazyLock<HashMap<&'static str, RouteTable>> = LazyLock::new(|| {
+    crate::formats::registered()
+        .iter()
+        .map(|f| (f.name(), RouteTable::new(f.port_routes())))
+        .collect()
+});
+
+/// The routes of the main listener with what they need.
+pub fn main_routes() -> &'static [Route] {
+    MAIN.routes()
+}
+
+/// The main listener's table.
+pub fn main_table() -> &'static RouteTable {
+    &MAIN
+}
+
+/// The table of a repository's own port, for a repository of `format`.
+pub fn port_table(format: &str) -> Option<&'static RouteTable> {
+    PORTS.get(format)
+}
+
+/// Every format's own-port routes with what they need (for the permission-matrix test).
+pub fn port_routes() -> Vec<&'static Route> {
+    PORTS.values().flat_map(|t| t.routes()).collect()
 }
 
 use AppAction::{Create, Delete, Read, Update};
 use Need::{App, Caller as Any, Public, Repository, RepositoryAdmin as RepoAdmin, User};
 
-routes! { MAIN_ROUTES, configure_main:
-    // The registry and content routes first: they are the hot paths.
-    GET "/v2" => v2::version, Public;
-    GET "/v2/" => v2::version, Public;
-    GET "/v2/token" => v2::token, Public;
-    GET "/v2/_catalog" => v2::catalog, Repository;
-    ANY "/v2/{repo}/{tail:.*}" => v2::dispatch, Repository;
-    ANY "/repository/{repo}/{tail:.*}" => content::dispatch, Repository;
+/// The server's own routes on the main listener.
+fn server_routes() -> Vec<RouteSpec> {
+    route_specs![
+        ANY "/repository/{repo}/{tail:.*}" => content::dispatch, Repository;
 
-    GET "/service/rest/v1/status" => status::status, Public;
-    GET "/service/rest/v1/status/writable" => status::writable, Public;
+        GET "/service/rest/v1/status" => status::status, Public;
+        GET "/service/rest/v1/status/writable" => status::writable, Public;
 
-    GET "/service/rest/v1/repositories" => repositories::list, Any;
-    GET "/service/rest/v1/repositories/{name}" => repositories::get_one, Repository;
-    DELETE "/service/rest/v1/repositories/{name}" => repositories::delete, Repository;
-    POST "/service/rest/v1/repositories/{format}/{kind}" => repositories::create, RepoAdmin(Action::Add);
-    GET "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::get_typed, RepoAdmin(Action::Read);
-    PUT "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::update, RepoAdmin(Action::Edit);
+        GET "/service/rest/v1/repositories" => repositories::list, Any;
+        GET "/service/rest/v1/repositories/{name}" => repositories::get_one, Repository;
+        DELETE "/service/rest/v1/repositories/{name}" => repositories::delete, Repository;
+        POST "/service/rest/v1/repositories/{format}/{kind}" => repositories::create, RepoAdmin(Action::Add);
+        GET "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::get_typed, RepoAdmin(Action::Read);
+        PUT "/service/rest/v1/repositories/{format}/{kind}/{name}" => repositories::update, RepoAdmin(Action::Edit);
 
-    GET "/service/rest/v1/blobstores" => blobstores::list, App("blobstores", Read);
-    POST "/service/rest/v1/blobstores/file" => blobstores::create_file, App("blobstores", Create);
-    POST "/service/rest/v1/blobstores/s3" => blobstores::create_s3, App("blobstores", Create);
-    GET "/service/rest/v1/blobstores/file/{name}" => blobstores::get_file, App("blobstores", Read);
-    GET "/service/rest/v1/blobstores/s3/{name}" => blobstores::get_s3, App("blobstores", Read);
-    DELETE "/service/rest/v1/blobstores/{name}" => blobstores::delete, App("blobstores", Delete);
-    POST "/service/rest/v1/blobstores/{name}/purge-temp" => blobstores::purge_temp, App("blobstores", Update);
+        GET "/service/rest/v1/blobstores" => blobstores::list, App("blobstores", Read);
+        POST "/service/rest/v1/blobstores/file" => blobstores::create_file, App("blobstores", Create);
+        POST "/service/rest/v1/blobstores/s3" => blobstores::create_s3, App("blobstores", Create);
+        GET "/service/rest/v1/blobstores/file/{name}" => blobstores::get_file, App("blobstores", Read);
+        GET "/service/rest/v1/blobstores/s3/{name}" => blobstores::get_s3, App("blobstores", Read);
+        DELETE "/service/rest/v1/blobstores/{name}" => blobstores::delete, App("blobstores", Delete);
+        POST "/service/rest/v1/blobstores/{name}/purge-temp" => blobstores::purge_temp, App("blobstores", Update);
 
-    GET "/service/rest/v1/components" => components::list, Repository;
-    GET "/service/rest/v1/components/{id}" => components::get_one, Repository;
-    DELETE "/service/rest/v1/components/{id}" => components::delete, Repository;
-    GET "/service/rest/v1/assets" => assets::list, Repository;
-    GET "/service/rest/v1/assets/{id}" => assets::get_one, Repository;
-    DELETE "/service/rest/v1/assets/{id}" => assets::delete, Repository;
+        GET "/service/rest/v1/components" => components::list, Repository;
+        GET "/service/rest/v1/components/{id}" => components::get_one, Repository;
+        DELETE "/service/rest/v1/components/{id}" => components::delete, Repository;
+        GET "/service/rest/v1/assets" => assets::list, Repository;
+        GET "/service/rest/v1/assets/{id}" => assets::get_one, Repository;
+        DELETE "/service/rest/v1/assets/{id}" => assets::delete, Repository;
 
-    GET "/service/rest/v1/security/users" => users::list, App("users", Read);
-    POST "/service/rest/v1/security/users" => users::create, App("users", Create);
-    PUT "/service/rest/v1/security/users/{user_id}" => users::update, App("users", Update);
-    DELETE "/service/rest/v1/security/users/{user_id}" => users::delete, App("users", Delete);
-    PUT "/service/rest/v1/security/users/{user_id}/change-password" => users::change_password, User;
+        GET "/service/rest/v1/security/users" => users::list, App("users", Read);
+        POST "/service/rest/v1/security/users" => users::create, App("users", Create);
+        PUT "/service/rest/v1/security/users/{user_id}" => users::update, App("users", Update);
+        DELETE "/service/rest/v1/security/users/{user_id}" => users::delete, App("users", Delete);
+        PUT "/service/rest/v1/security/users/{user_id}/change-password" => users::change_password, User;
 
-    GET "/service/rest/v1/security/roles" => roles::list, App("roles", Read);
-    POST "/service/rest/v1/security/roles" => roles::create, App("roles", Create);
-    GET "/service/rest/v1/security/roles/{id}" => roles::get_one, App("roles", Read);
-    PUT "/service/rest/v1/security/roles/{id}" => roles::update, App("roles", Update);
-    DELETE "/service/rest/v1/security/roles/{id}" => roles::delete, App("roles", Delete);
+        GET "/service/rest/v1/security/roles" => roles::list, App("roles", Read);
+        POST "/service/rest/v1/security/roles" => roles::create, App("roles", Create);
+        GET "/service/rest/v1/security/roles/{id}" => roles::get_one, App("roles", Read);
+        PUT "/service/rest/v1/security/roles/{id}" => roles::update, App("roles", Update);
+        DELETE "/service/rest/v1/security/roles/{id}" => roles::delete, App("roles", Delete);
 
-    GET "/service/rest/v1/security/privileges" => privileges::list, App("privileges", Read);
-    GET "/service/rest/v1/security/privileges/{name}" => privileges::get_one, App("privileges", Read);
-    DELETE "/service/rest/v1/security/privileges/{name}" => privileges::delete, App("privileges", Delete);
-    POST "/service/rest/v1/security/privileges/{type}" => privileges::create, App("privileges", Create);
-    PUT "/service/rest/v1/security/privileges/{type}/{name}" => privileges::update, App("privileges", Update);
+        GET "/service/rest/v1/security/privileges" => privileges::list, App("privileges", Read);
+        GET "/service/rest/v1/security/privileges/{name}" => privileges::get_one, App("privileges", Read);
+        DELETE "/service/rest/v1/security/privileges/{name}" => privileges::delete, App("privileges", Delete);
+        POST "/service/rest/v1/security/privileges/{type}" => privileges::create, App("privileges", Create);
+        PUT "/service/rest/v1/security/privileges/{type}/{name}" => privileges::update, App("privileges", Update);
 
-    GET "/service/rest/v1/security/anonymous" => anonymous::get, App("settings", Read);
-    PUT "/service/rest/v1/security/anonymous" => anonymous::put, App("settings", Update);
+        GET "/service/rest/v1/security/anonymous" => anonymous::get, App("settings", Read);
+        PUT "/service/rest/v1/security/anonymous" => anonymous::put, App("settings", Update);
 
-    GET "/service/rest/v1/security/users/{user_id}/tokens" => user_tokens::list, User;
-    POST "/service/rest/v1/security/users/{user_id}/tokens" => user_tokens::create, User;
-    DELETE "/service/rest/v1/security/users/{user_id}/tokens/{id}" => user_tokens::revoke, User;
+        GET "/service/rest/v1/security/users/{user_id}/tokens" => user_tokens::list, User;
+        POST "/service/rest/v1/security/users/{user_id}/tokens" => user_tokens::create, User;
+        DELETE "/service/rest/v1/security/users/{user_id}/tokens/{id}" => user_tokens::revoke, User;
 
-    GET "/service/rest/v1/audit" => audit::list, App("audit", Read);
+        GET "/service/rest/v1/audit" => audit::list, App("audit", Read);
 
-    GET "/" => ui::root, Public;
-    GET "/ui/static/{name}" => ui::static_file, Public;
-    GET "/favicon.ico" => ui::favicon, Public;
-    GET "/ui/signin" => ui::session::sign_in_form, Public;
-    POST "/ui/signin" => ui::session::sign_in, Public;
-    POST "/ui/signout" => ui::session::sign_out, User;
-    GET "/ui/setup" => ui::session::setup_form, User;
-    POST "/ui/setup" => ui::session::setup, User;
-    GET "/ui/" => ui::browse::home, Any;
-    GET "/ui/browse/{repo}" => ui::tree::tree_root, Public;
-    GET "/ui/browse/{repo}/{tail:.*}" => ui::tree::tree, Repository;
-    GET "/ui/components/{id}" => ui::browse::component, Repository;
-    POST "/ui/components/{id}/delete" => ui::browse::delete_component, Repository;
-    GET "/ui/assets/{id}" => ui::browse::asset, Repository;
-    POST "/ui/assets/{id}/delete" => ui::browse::delete_asset, Repository;
-    GET "/ui/search" => ui::search::search, Any;
-    GET "/ui/upload" => ui::browse::upload_form, User;
-    POST "/ui/upload" => ui::browse::upload, Repository;
-    GET "/ui/tokens" => ui::admin::tokens, User;
-    POST "/ui/tokens" => ui::admin::create_token, User;
-    POST "/ui/tokens/{id}/revoke" => ui::admin::revoke_token, User;
-    GET "/ui/admin/repositories" => ui::admin::repositories_page, User;
-    GET "/ui/admin/repositories/new/{recipe}" => ui::admin::new_repository, Repository;
-    POST "/ui/admin/repositories/new/{recipe}" => ui::admin::create_repository, Repository;
-    GET "/ui/admin/repositories/{name}" => ui::admin::edit_repository, Repository;
-    POST "/ui/admin/repositories/{name}" => ui::admin::update_repository, Repository;
-    POST "/ui/admin/repositories/{name}/delete" => ui::admin::delete_repository, Repository;
-    GET "/ui/admin/blobstores" => ui::admin::blob_stores, App("blobstores", Read);
-    POST "/ui/admin/blobstores/{name}/purge-temp" => ui::admin::purge_temp, App("blobstores", Update);
-    GET "/ui/admin/system" => ui::admin::system, App("settings", Read);
-    GET "/ui/admin/users" => ui::admin::users_list, App("users", Read);
-    POST "/ui/admin/users" => ui::admin::create_user, App("users", Create);
-    POST "/ui/admin/users/{id}/delete" => ui::admin::delete_user, App("users", Delete);
-    GET "/ui/admin/roles" => ui::admin::roles_list, App("roles", Read);
-    POST "/ui/admin/roles" => ui::admin::create_role, App("roles", Create);
-    POST "/ui/admin/roles/{id}/delete" => ui::admin::delete_role, App("roles", Delete);
-    GET "/ui/admin/anonymous" => ui::admin::anonymous, App("settings", Read);
-    POST "/ui/admin/anonymous" => ui::admin::set_anonymous, App("settings", Update);
+        GET "/" => ui::root, Public;
+        GET "/ui/static/{name}" => ui::static_file, Public;
+        GET "/favicon.ico" => ui::favicon, Public;
+        GET "/ui/signin" => ui::session::sign_in_form, Public;
+        POST "/ui/signin" => ui::session::sign_in, Public;
+        POST "/ui/signout" => ui::session::sign_out, User;
+        GET "/ui/setup" => ui::session::setup_form, User;
+        POST "/ui/setup" => ui::session::setup, User;
+        GET "/ui/" => ui::browse::home, Any;
+        GET "/ui/browse/{repo}" => ui::tree::tree_root, Public;
+        GET "/ui/browse/{repo}/{tail:.*}" => ui::tree::tree, Repository;
+        GET "/ui/components/{id}" => ui::browse::component, Repository;
+        POST "/ui/components/{id}/delete" => ui::browse::delete_component, Repository;
+        GET "/ui/assets/{id}" => ui::browse::asset, Repository;
+        POST "/ui/assets/{id}/delete" => ui::browse::delete_asset, Repository;
+        GET "/ui/search" => ui::search::search, Any;
+        GET "/ui/upload" => ui::browse::upload_form, User;
+        POST "/ui/upload" => ui::browse::upload, Repository;
+        GET "/ui/tokens" => ui::admin::tokens, User;
+        POST "/ui/tokens" => ui::admin::create_token, User;
+        POST "/ui/tokens/{id}/revoke" => ui::admin::revoke_token, User;
+        GET "/ui/admin/repositories" => ui::admin::repositories_page, User;
+        GET "/ui/admin/repositories/new/{recipe}" => ui::admin::new_repository, Repository;
+        POST "/ui/admin/repositories/new/{recipe}" => ui::admin::create_repository, Repository;
+        GET "/ui/admin/repositories/{name}" => ui::admin::edit_repository, Repository;
+        POST "/ui/admin/repositories/{name}" => ui::admin::update_repository, Repository;
+        POST "/ui/admin/repositories/{name}/delete" => ui::admin::delete_repository, Repository;
+        GET "/ui/admin/blobstores" => ui::admin::blob_stores, App("blobstores", Read);
+        POST "/ui/admin/blobstores/{name}/purge-temp" => ui::admin::purge_temp, App("blobstores", Update);
+        GET "/ui/admin/system" => ui::admin::system, App("settings", Read);
+        GET "/ui/admin/users" => ui::admin::users_list, App("users", Read);
+        POST "/ui/admin/users" => ui::admin::create_user, App("users", Create);
+        POST "/ui/admin/users/{id}/delete" => ui::admin::delete_user, App("users", Delete);
+        GET "/ui/admin/roles" => ui::admin::roles_list, App("roles", Read);
+        POST "/ui/admin/roles" => ui::admin::create_role, App("roles", Create);
+        POST "/ui/admin/roles/{id}/delete" => ui::admin::delete_role, App("roles", Delete);
+        GET "/ui/admin/anonymous" => ui::admin::anonymous, App("settings", Read);
+        POST "/ui/admin/anonymous" => ui::admin::set_anonymous, App("settings", Update);
 
-    GET "/service/rest/repository/browse/{repo}" => content::browse::redirect_to_root, Public;
-    GET "/service/rest/repository/browse/{repo}/{tail:.*}" => content::browse::listing, Repository;
-
-}
-
-routes! { PORT_ROUTES, configure_port:
-    GET "/v2" => v2::version_on_port, Public;
-    GET "/v2/" => v2::version_on_port, Public;
-    GET "/v2/token" => v2::token, Public;
-    GET "/v2/_catalog" => v2::catalog, Repository;
-    GET "/v1/search" => v2::search, Repository;
-    ANY "/v2/{tail:.*}" => v2::serve_on_port, Repository;
+        GET "/service/rest/repository/browse/{repo}" => content::browse::redirect_to_root, Public;
+        GET "/service/rest/repository/browse/{repo}/{tail:.*}" => content::browse::listing, Repository;
+    ]
 }
 
 /// The middleware of the main listener.
@@ -212,7 +219,7 @@ pub async fn enforce_main(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    enforce(MAIN_ROUTES, req, next).await
+    enforce(&MAIN, req, next).await
 }
 
 /// The middleware of a repository's own port.
@@ -220,49 +227,28 @@ pub async fn enforce_port(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    enforce(PORT_ROUTES, req, next).await
+    let table = req
+        .app_data::<web::Data<PortTable>>()
+        .map(|t| t.0)
+        .unwrap_or_else(|| port_table("").unwrap_or(&EMPTY));
+    enforce(table, req, next).await
 }
 
-/// The compiled patterns of a table, in its order.
-fn patterns(table: &'static [Route]) -> &'static [ResourceDef] {
-    static MAIN: OnceLock<Vec<ResourceDef>> = OnceLock::new();
-    static PORT: OnceLock<Vec<ResourceDef>> = OnceLock::new();
-    let cell = if std::ptr::eq(table, MAIN_ROUTES) {
-        &MAIN
-    } else {
-        &PORT
-    };
-    cell.get_or_init(|| table.iter().map(|r| ResourceDef::new(r.path)).collect())
-}
+/// The route table of a repository's own port (app data of that listener).
+pub struct PortTable(pub &'static RouteTable);
 
-/// The route of `table` that serves `method` on `path`: the first, in table order, as the
-/// router picks it (each route is registered as its own resource guarded by its method).
-pub fn route_for(table: &'static [Route], method: &str, path: &str) -> Option<&'static Route> {
-    matching(table, method, path).map(|(r, _)| r)
-}
-
-/// [`route_for`] with the route's compiled pattern.
-fn matching(
-    table: &'static [Route],
-    method: &str,
-    path: &str,
-) -> Option<(&'static Route, &'static ResourceDef)> {
-    table
-        .iter()
-        .zip(patterns(table))
-        .find(|(r, def)| (r.method == method || r.method == "ANY") && def.is_match(path))
-}
+static EMPTY: LazyLock<RouteTable> = LazyLock::new(|| RouteTable::new(Vec::new()));
 
 /// Checks what the route of `table` serving the request needs, then runs the handler.
 async fn enforce<B: MessageBody + 'static>(
-    table: &'static [Route],
+    table: &RouteTable,
     mut req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let path = req.match_info().as_str().to_owned();
-    let Some((route, pattern)) = matching(table, req.method().as_str(), &path) else {
+    let Some((route, pattern)) = table.matching(req.method().as_str(), &path) else {
         if let Some(pattern) = req.match_pattern()
-            && !table.iter().any(|r| r.path == pattern)
+            && !table.routes.iter().any(|r| r.path == pattern)
         {
             let e = CoreError::Internal(format!("route {pattern} is not in the access table"));
             tracing::error!(error = %e, "refusing a request to an unmapped route");
@@ -329,7 +315,8 @@ mod tests {
 
     #[test]
     fn tables_have_no_duplicates() {
-        for table in [MAIN_ROUTES, PORT_ROUTES] {
+        for table in std::iter::once(&*MAIN).chain(PORTS.values()) {
+            let table = table.routes();
             for (i, a) in table.iter().enumerate() {
                 for b in &table[i + 1..] {
                     assert!(

@@ -1,7 +1,7 @@
 //! Building and running the application: open the catalogue and blob stores, make sure the
 //! first-start defaults exist, bind the listener.
 
-use crate::recipes::Recipes;
+use crate::connectors::Connectors;
 use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use stowage_core::catalogue::{Catalogue, DownloadFlusher};
 use stowage_core::config::Config;
-use stowage_core::format::Services;
+use stowage_core::format::{Formats, Services};
 use stowage_core::model::{BlobStoreRecord, User, UserStatus};
 use stowage_core::security::audit::AuditLog;
+use stowage_core::security::tokens::TokenSigner;
 use stowage_core::security::{ADMIN_ROLE, ANONYMOUS_ROLE, ANONYMOUS_USER, Security, password};
 use stowage_core::storage::{BlobStore, BlobStores, StoreSettings};
 use stowage_core::{CoreError, Result};
@@ -57,38 +58,40 @@ impl Application {
         let addr = listener.local_addr()?;
         tracing::info!(address = %addr, "listening");
 
+        let formats = Arc::new(Formats::new(crate::formats::registered()));
+        let token_key = catalogue
+            .setting_or_init(TokenSigner::SETTING, || {
+                format!("{}{}", password::random_secret(), password::random_secret())
+            })
+            .await?;
+        let audit = AuditLog::open(&config.data_dir.join("audit"))?;
+        let security = Arc::new(Security::load(catalogue.clone(), formats.names(), audit).await?);
+        security.spawn_refresher();
+        let connectors = Arc::new(Connectors::default());
         let services = Arc::new(Services {
             catalogue: catalogue.clone(),
             blob_stores,
             config,
-            members: Default::default(),
+            security: Arc::clone(&security),
+            tokens: TokenSigner::new(token_key.as_bytes()),
+            formats,
+            ports: connectors.clone(),
         });
-        let token_key = catalogue
-            .setting_or_init("docker.token.key", || {
-                format!("{}{}", password::random_secret(), password::random_secret())
-            })
-            .await?;
-        let recipes = Arc::new(Recipes::all());
-        let _ = services
-            .members
-            .set(Arc::new(crate::recipes::Members::new(Arc::clone(&recipes))));
-        let audit = AuditLog::open(&services.config.data_dir.join("audit"))?;
-        let security = Arc::new(Security::load(catalogue.clone(), recipes.formats(), audit).await?);
-        security.spawn_refresher();
         let state = web::Data::new(AppState {
-            tokens: stowage_core::security::tokens::TokenSigner::new(token_key.as_bytes()),
             services,
             security,
-            recipes,
-            connectors: Default::default(),
+            connectors,
             started: std::time::Instant::now(),
         });
         open_connectors(&state).await?;
         tokio::spawn(expire_upload_sessions(state.services.clone()));
         let app_state = state.clone();
+        let identity = crate::auth::identity();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .app_data(web::Data::from(app_state.services.clone()))
+                .app_data(identity.clone())
                 .wrap(actix_web::middleware::from_fn(crate::routes::enforce_main))
                 .wrap(actix_web::middleware::from_fn(
                     crate::body_timeout::limit_idle_body,
@@ -96,7 +99,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     crate::headers::main_listener,
                 ))
-                .configure(crate::routes::configure_main)
+                .configure(|cfg| crate::routes::main_table().configure(cfg))
         })
         .listen(listener)?
         .run();
@@ -141,13 +144,14 @@ async fn open_connectors(state: &web::Data<AppState>) -> Result<()> {
     let ip = state.services.config.listen_addr().ip();
     for repo in state.services.catalogue.list_repositories().await? {
         let Some(port) = state
-            .recipes
+            .services
+            .formats
             .get(&repo.format, repo.kind)
             .and_then(|r| r.connector_port(&repo.attributes))
         else {
             continue;
         };
-        if let Err(e) = state.connectors.open(state, &repo.name, ip, port) {
+        if let Err(e) = state.connectors.open(state, &repo, ip, port) {
             tracing::error!(repo = %repo.name, port, error = %e, "repository port not opened");
         }
     }

@@ -1,22 +1,17 @@
 //! The application state shared by every handler.
 
-use crate::recipes::Recipes;
 use std::sync::Arc;
 use stowage_core::format::Services;
 use stowage_core::security::Security;
 
 /// Everything a handler needs.
 pub struct AppState {
-    /// Core services, shared with the formats.
+    /// Core services, shared with the formats (the registered formats among them).
     pub services: Arc<Services>,
-    /// Who callers are and what they may do.
+    /// Who callers are and what they may do (the same as `services.security`).
     pub security: Arc<Security>,
-    /// Format recipes.
-    pub recipes: Arc<Recipes>,
-    /// Signs and checks docker Bearer tokens.
-    pub tokens: stowage_core::security::tokens::TokenSigner,
     /// Per-repository listeners.
-    pub connectors: crate::connectors::Connectors,
+    pub connectors: Arc<crate::connectors::Connectors>,
     /// Process start, for uptime.
     pub started: std::time::Instant,
 }

@@ -84,6 +84,9 @@ pub struct TokenSigner {
 }
 
 impl TokenSigner {
+    /// The catalogue setting that keeps the signing key (its name predates formats as plug-ins
+    /// and stays, so tokens survive an upgrade).
+    pub const SETTING: &'static str = "docker.token.key";
     /// A signer with `key` (at least 32 bytes of secret).
     pub fn new(key: &[u8]) -> Self {
         Self { key: key.to_vec() }

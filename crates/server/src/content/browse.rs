@@ -2,7 +2,7 @@
 //! storage).
 
 use crate::auth::Caller;
-use crate::content::{encode_path, raw_tail};
+use crate::content::encode_path;
 use crate::error::ContentError;
 use crate::state::State;
 use actix_web::http::header;
@@ -11,6 +11,7 @@ use askama::Template;
 use std::collections::BTreeMap;
 use stowage_core::CoreError;
 use stowage_core::security::{Action, Permission};
+use stowage_core::web::path_tail as raw_tail;
 
 /// One row of the listing.
 pub struct Entry {

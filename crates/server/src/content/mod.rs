@@ -1,81 +1,36 @@
-//! Content routes: `/repository/<name>/<path>` dispatched to the repository's format, the
-//! path-routed Distribution API under `/v2/<name>/…` ([`v2`]), and the HTML browse listing at `/service/rest/repository/browse/<name>/<dir>/`.
+//! Content routes: `/repository/<name>/<path>` handed to the core's one dispatcher, and the HTML
+//! browse listing at `/service/rest/repository/browse/<name>/<dir>/`. Formats add routes of their
+//! own (docker's `/v2`) through their [`Format`](stowage_core::format::Format).
 
 pub(crate) mod browse;
-pub(crate) mod v2;
 
-use crate::auth::Caller;
 use crate::error::ContentError;
-use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
-use stowage_core::CoreError;
-use stowage_core::format::{ContentContext, action_for_method};
+use stowage_core::format::{ContentContext, Dispatch, Services, dispatch as serve};
+use stowage_core::web::{Caller, path_tail};
 
-/// The still percent-encoded remainder of the request path after `/<prefix>/<repo>/`.
-pub(crate) fn raw_tail<'a>(req: &'a HttpRequest, prefix: &str, repo: &str) -> &'a str {
-    let path = req.uri().path();
-    path.strip_prefix(prefix)
-        .and_then(|p| p.strip_prefix('/'))
-        .and_then(|p| {
-            // The repository segment as sent (names never need percent-encoding).
-            p.strip_prefix(repo)
-        })
-        .and_then(|p| p.strip_prefix('/'))
-        .unwrap_or("")
-}
+pub use stowage_core::web::encode_path;
 
-/// `/repository/<name>/<path>`: the repository's format serves it once the caller holds the
-/// repository-view action the method needs.
+/// `/repository/<name>/<path>`: the repository's recipe serves it once the caller holds the
+/// repository-view action the method needs and the repository is online.
 pub(crate) async fn dispatch(
     req: HttpRequest,
     body: web::Payload,
-    state: State,
+    services: web::Data<Services>,
     caller: Caller,
     repo: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ContentError> {
     let (repo_name, _) = repo.into_inner();
-    let services = state.services.clone();
-    let repository = services
-        .catalogue
-        .find_repository(&repo_name)
-        .await?
-        .ok_or_else(|| CoreError::NotFound(format!("repository '{repo_name}'")))?;
-    let recipe = state
-        .recipes
-        .get(&repository.format, repository.kind)
-        .ok_or_else(|| {
-            CoreError::Internal(format!(
-                "no recipe for {}-{} in this build",
-                repository.format,
-                repository.kind.as_str()
-            ))
-        })?
-        .clone();
-    let path = raw_tail(&req, "/repository", &repo_name).to_owned();
-    let ctx = ContentContext {
-        repository,
+    let services = services.into_inner();
+    let target = Dispatch::lookup(&services, &repo_name).await?;
+    let path = path_tail(&req, "/repository", &repo_name).to_owned();
+    let ctx = ContentContext::new(
+        &services,
+        &req,
+        target.repository,
+        format!("/repository/{repo_name}"),
         path,
-        mount: format!("/repository/{repo_name}"),
-        principal: caller.0,
-        client_ip: req.peer_addr().map(|a| a.ip().to_string()),
-        services,
-    };
-    ctx.require(action_for_method(req.method()))?;
-    if !ctx.repository.online {
-        return Ok(HttpResponse::ServiceUnavailable()
-            .content_type("text/plain; charset=utf-8")
-            .body(format!("repository '{}' is offline\n", ctx.repository.name)));
-    }
-    Ok(recipe.handle(ctx, req, body).await?)
-}
-
-/// Percent-encodes a stored path for use in a URL, keeping `/` and unreserved characters.
-pub fn encode_path(p: &str) -> String {
-    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'/')
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(p, SET).to_string()
+        caller.0,
+    );
+    Ok(serve(target.recipe, ctx, req, body).await?)
 }

@@ -99,7 +99,7 @@ async fn parse(state: &State, kind: &str, body: &Value) -> Result<Privilege, Cor
     let repository_target = || -> Result<(String, String), CoreError> {
         let format = text(body, "format")?.to_owned();
         let repository = text(body, "repository")?.to_owned();
-        if format != "*" && !state.recipes.formats().contains(&format) {
+        if format != "*" && !state.services.formats.names().contains(&format) {
             return Err(CoreError::invalid(
                 "format",
                 format!("unknown format '{format}'"),

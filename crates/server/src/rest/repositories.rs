@@ -145,7 +145,7 @@ pub(crate) async fn delete_repository(
 
 fn recipe_for(state: &State, format: &str, kind: &str) -> Result<Arc<dyn Recipe>, CoreError> {
     RepoKind::parse(kind)
-        .and_then(|k| state.recipes.get(format, k))
+        .and_then(|k| state.services.formats.get(format, k))
         .cloned()
         .ok_or_else(|| CoreError::NotFound(format!("repository type {format}/{kind}")))
 }
@@ -215,7 +215,7 @@ pub(crate) async fn create_repository(
     }
     let port = recipe.connector_port(&repo.attributes);
     if let Some(port) = port {
-        claim_port(state, port, &repo.name).await?;
+        claim_port(state, port, &repo).await?;
     }
     let repo = match state.services.catalogue.create_repository(&repo).await {
         Ok(r) => r,
@@ -251,25 +251,28 @@ fn keep_stored_secrets(body: &Value, stored: &Value) -> Value {
     body
 }
 
-/// Opens `port` for repository `name`, unless another repository already has it or it cannot
-/// be bound (400 naming `docker.httpPort` either way).
-async fn claim_port(state: &State, port: u16, name: &str) -> Result<(), CoreError> {
+/// Opens `port` for `repo`, unless another repository already has it or it cannot be bound
+/// (400 naming the recipe's port field either way).
+async fn claim_port(state: &State, port: u16, repo: &Repository) -> Result<(), CoreError> {
+    let name = repo.name.as_str();
+    let field = state.services.formats.recipe_of(repo)?.connector_field();
     for other in state.services.catalogue.list_repositories().await? {
         let taken = !same_repository(&other.name, name)
             && state
-                .recipes
+                .services
+                .formats
                 .get(&other.format, other.kind)
                 .and_then(|r| r.connector_port(&other.attributes))
                 == Some(port);
         if taken {
             return Err(CoreError::invalid(
-                "docker.httpPort",
+                field,
                 format!("port {port} is already used by repository '{}'", other.name),
             ));
         }
     }
     let ip = state.services.config.listen_addr().ip();
-    state.connectors.open(state, name, ip, port)
+    state.connectors.open(state, repo, ip, port)
 }
 
 pub(crate) async fn typed_repository(
@@ -370,7 +373,7 @@ pub(crate) async fn update_repository(
     let old_port = recipe.connector_port(&repo.attributes);
     let new_port = recipe.connector_port(&spec.attributes);
     if let Some(port) = new_port.filter(|p| Some(*p) != old_port) {
-        claim_port(state, port, &repo.name).await?;
+        claim_port(state, port, &repo).await?;
     }
     repo.online = spec.online;
     repo.attributes = spec.attributes;
@@ -379,7 +382,7 @@ pub(crate) async fn update_repository(
         match old_port {
             Some(p) if new_port != old_port => {
                 let ip = state.services.config.listen_addr().ip();
-                let _ = state.connectors.open(state, &repo.name, ip, p);
+                let _ = state.connectors.open(state, &repo, ip, p);
             }
             None if new_port.is_some() => state.connectors.close(&repo.name).await,
             _ => {}

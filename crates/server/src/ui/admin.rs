@@ -3,7 +3,7 @@
 //! tokens. Every change goes through the same functions as the REST API, so validation,
 //! auditing and privileges are the same.
 
-use super::browse::{RepoRow, docker_registry, repo_rows};
+use super::browse::{RepoRow, repo_rows};
 use super::{
     Chrome, UiError, check_csrf, human_bytes, render, render_status, see_other, with_notice,
 };
@@ -15,7 +15,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::sync::Arc;
 use stowage_core::CoreError;
+use stowage_core::format::ui::UiContext;
 use stowage_core::security::{Action, Permission};
 
 /// Form fields as `(name, value)` pairs, as browsers send them.
@@ -39,36 +41,8 @@ fn csrf_of(req: &HttpRequest, f: &Fields) -> Result<(), CoreError> {
     check_csrf(req, field(f, "csrf"))
 }
 
-/// What a form input is.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Input {
-    Text,
-    Number,
-    Check,
-    Select(&'static [&'static str]),
-    /// Comma-separated, sent as a JSON list.
-    List,
-    /// A secret: never filled in from what is stored.
-    Password,
-}
-
-/// One field of a repository form, named by its path in the REST request body, so a
-/// validation error (`PARAMETER docker.httpPort`) lands next to its input.
-pub struct FieldSpec {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub input: Input,
-    pub help: &'static str,
-}
-
-const fn f(name: &'static str, label: &'static str, input: Input, help: &'static str) -> FieldSpec {
-    FieldSpec {
-        name,
-        label,
-        input,
-        help,
-    }
-}
+use stowage_core::format::Recipe;
+use stowage_core::format::ui::{FieldSpec, Input, field as f};
 
 const COMMON: &[FieldSpec] = &[
     f(
@@ -103,253 +77,26 @@ const COMMON: &[FieldSpec] = &[
     ),
 ];
 
-const DOCKER_HOSTED: &[FieldSpec] = &[
-    f(
-        "storage.latestPolicy",
-        "Allow redeploying 'latest'",
-        Input::Check,
-        "With ALLOW_ONCE, still let the 'latest' tag move.",
-    ),
-    f(
-        "docker.httpPort",
-        "HTTP port",
-        Input::Number,
-        "Its own port for docker login/push/pull (e.g. 8082); opened at once. Empty: reach it through path routing on this port.",
-    ),
-    f(
-        "docker.forceBasicAuth",
-        "Force basic authentication",
-        Input::Check,
-        "Off: docker gets short-lived Bearer tokens from /v2/token (needed for anonymous pulls without docker login).",
-    ),
-    f(
-        "docker.v1Enabled",
-        "Enable Docker V1 API (search)",
-        Input::Check,
-        "Answers docker search on this repository's port.",
-    ),
-    f(
-        "docker.pathEnabled",
-        "Allow path routing",
-        Input::Check,
-        "docker push host:8081/<repository>/<image> reaches this repository.",
-    ),
-    f(
-        "docker.automaticCrossMount",
-        "Mount blobs without a source",
-        Input::Check,
-        "A blob mount that names no source repository (no from=) reuses a blob this repository has. Off: such a request starts an upload, as distribution does. Docker always names the source.",
-    ),
-    f(
-        "cleanup.policyNames",
-        "Cleanup policies",
-        Input::List,
-        "Names, comma-separated.",
-    ),
-];
-
-const DOCKER_PROXY: &[FieldSpec] = &[
-    f(
-        "proxy.remoteUrl",
-        "Remote storage",
-        Input::Text,
-        "The registry to cache, e.g. https://registry-1.docker.io (Docker Hub) or http://registry.internal:5000.",
-    ),
-    f(
-        "dockerProxy.indexType",
-        "Docker index",
-        Input::Select(&["REGISTRY", "HUB", "CUSTOM"]),
-        "HUB for Docker Hub (official images are under library/).",
-    ),
-    f(
-        "proxy.metadataMaxAge",
-        "Maximum metadata age (minutes)",
-        Input::Number,
-        "How long a tag is trusted before it is checked upstream again; -1: forever.",
-    ),
-    f(
-        "proxy.contentMaxAge",
-        "Maximum component age (minutes)",
-        Input::Number,
-        "Manifests by digest and blobs never change; kept for Nexus compatibility.",
-    ),
-    f(
-        "negativeCache.enabled",
-        "Negative cache",
-        Input::Check,
-        "Remember what the upstream does not have.",
-    ),
-    f(
-        "negativeCache.timeToLive",
-        "Negative cache time to live (minutes)",
-        Input::Number,
-        "How long a 404 from upstream is remembered.",
-    ),
-    f(
-        "httpClient.authentication.username",
-        "Upstream username",
-        Input::Text,
-        "Only if the upstream needs credentials.",
-    ),
-    f(
-        "httpClient.authentication.password",
-        "Upstream password",
-        Input::Password,
-        "Stored, never shown; leave empty when editing to keep the stored one.",
-    ),
-    f(
-        "docker.httpPort",
-        "HTTP port",
-        Input::Number,
-        "Its own port for docker login and pull (e.g. 8083). Empty: reach it through path routing on this port.",
-    ),
-    f(
-        "docker.forceBasicAuth",
-        "Force basic authentication",
-        Input::Check,
-        "Off: docker gets short-lived Bearer tokens from /v2/token.",
-    ),
-    f(
-        "docker.pathEnabled",
-        "Allow path routing",
-        Input::Check,
-        "docker pull host:8081/<repository>/<image> reaches this repository.",
-    ),
-];
-
-const DOCKER_GROUP: &[FieldSpec] = &[
-    f(
-        "group.memberNames",
-        "Members",
-        Input::List,
-        "Docker repositories, comma-separated, in the order they are asked; the first that has an image serves it.",
-    ),
-    f(
-        "group.writableMember",
-        "Writable member",
-        Input::Text,
-        "A hosted member that receives pushes to the group. Empty: the group is read-only.",
-    ),
-    f(
-        "docker.httpPort",
-        "HTTP port",
-        Input::Number,
-        "Its own port for docker login, pull and push (e.g. 8084). Empty: reach it through path routing on this port.",
-    ),
-    f(
-        "docker.forceBasicAuth",
-        "Force basic authentication",
-        Input::Check,
-        "Off: docker gets short-lived Bearer tokens from /v2/token.",
-    ),
-    f(
-        "docker.pathEnabled",
-        "Allow path routing",
-        Input::Check,
-        "docker pull host:8081/<repository>/<image> reaches this group.",
-    ),
-];
-
-const RAW_PROXY: &[FieldSpec] = &[
-    f(
-        "proxy.remoteUrl",
-        "Remote storage",
-        Input::Text,
-        "The base URL files are fetched from: <remote>/<path>.",
-    ),
-    f(
-        "proxy.contentMaxAge",
-        "Maximum component age (minutes)",
-        Input::Number,
-        "How long a fetched file is served before it is fetched again; -1: forever.",
-    ),
-    f(
-        "negativeCache.enabled",
-        "Negative cache",
-        Input::Check,
-        "Remember what the remote does not have.",
-    ),
-    f(
-        "negativeCache.timeToLive",
-        "Negative cache time to live (minutes)",
-        Input::Number,
-        "How long a 404 from the remote is remembered.",
-    ),
-    f(
-        "httpClient.authentication.username",
-        "Remote username",
-        Input::Text,
-        "Only if the remote needs credentials.",
-    ),
-    f(
-        "httpClient.authentication.password",
-        "Remote password",
-        Input::Password,
-        "Stored, never shown; leave empty when editing to keep the stored one.",
-    ),
-    f(
-        "raw.contentDisposition",
-        "Content disposition",
-        Input::Select(&["ATTACHMENT", "INLINE"]),
-        "ATTACHMENT: browsers download files. INLINE: browsers show them.",
-    ),
-];
-
-const RAW_GROUP: &[FieldSpec] = &[f(
-    "group.memberNames",
-    "Members",
-    Input::List,
-    "Raw repositories, comma-separated, in the order they are asked; the first that has the file serves it.",
-)];
-
-const RAW_HOSTED: &[FieldSpec] = &[
-    f(
-        "raw.contentDisposition",
-        "Content disposition",
-        Input::Select(&["ATTACHMENT", "INLINE"]),
-        "ATTACHMENT: browsers download files. INLINE: browsers show them.",
-    ),
-    f(
-        "cleanup.policyNames",
-        "Cleanup policies",
-        Input::List,
-        "Names, comma-separated.",
-    ),
-];
-
 /// A recipe in the picker.
 pub struct RecipeChoice {
-    pub id: &'static str,
-    pub label: &'static str,
+    pub id: String,
+    pub label: String,
     pub available: bool,
 }
 
-const RECIPES: &[(&str, &str, &str, &str)] = &[
-    ("docker-hosted", "docker", "hosted", "docker (hosted)"),
-    ("docker-proxy", "docker", "proxy", "docker (proxy)"),
-    ("docker-group", "docker", "group", "docker (group)"),
-    ("raw-hosted", "raw", "hosted", "raw (hosted)"),
-    ("raw-proxy", "raw", "proxy", "raw (proxy)"),
-    ("raw-group", "raw", "group", "raw (group)"),
-];
-
-fn recipe(id: &str) -> Option<(&'static str, &'static str, &'static str)> {
-    RECIPES
-        .iter()
-        .find(|(r, ..)| *r == id)
-        .map(|(_, f, k, l)| (*f, *k, *l))
+/// The recipe called `id` (`<format>-<kind>`): 404 when this build has none.
+fn recipe(state: &State, id: &str) -> Result<Arc<dyn Recipe>, CoreError> {
+    state
+        .services
+        .formats
+        .by_id(id)
+        .cloned()
+        .ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))
 }
 
-fn specific_fields(id: &str) -> &'static [FieldSpec] {
-    match id {
-        "docker-hosted" => DOCKER_HOSTED,
-        "docker-proxy" => DOCKER_PROXY,
-        "docker-group" => DOCKER_GROUP,
-        "raw-hosted" => RAW_HOSTED,
-        "raw-proxy" => RAW_PROXY,
-        "raw-group" => RAW_GROUP,
-        _ => &[],
-    }
+/// A recipe's id, as the picker and the form URLs name it.
+fn recipe_id(recipe: &dyn Recipe) -> String {
+    format!("{}-{}", recipe.format(), recipe.kind().as_str())
 }
 
 /// A form input as a template shows it.
@@ -366,25 +113,25 @@ pub struct FormInput {
     pub disabled: bool,
 }
 
-/// The request body of a repository form.
-fn body_of(id: &str, fields: &Fields) -> Value {
+/// The request body of a repository form of `recipe`.
+fn body_of(recipe: &dyn Recipe, fields: &Fields) -> Value {
     let mut body = json!({});
-    for spec in COMMON.iter().chain(specific_fields(id)) {
-        let raw = field(fields, spec.name).trim();
+    for spec in COMMON.iter().chain(recipe.form()) {
+        let text = field(fields, spec.name).trim();
         let value = match spec.input {
-            Input::Check => json!(!raw.is_empty()),
-            Input::Number if raw.is_empty() => Value::Null,
-            Input::Number => raw
+            Input::Check => json!(!text.is_empty()),
+            Input::Number if text.is_empty() => Value::Null,
+            Input::Number => text
                 .parse::<i64>()
                 .map(Value::from)
-                .unwrap_or_else(|_| json!(raw)),
+                .unwrap_or_else(|_| json!(text)),
             Input::List => json!(
-                raw.split(',')
+                text.split(',')
                     .map(str::trim)
                     .filter(|s| !s.is_empty())
                     .collect::<Vec<_>>()
             ),
-            _ => json!(raw),
+            _ => json!(text),
         };
         let mut at = &mut body;
         let mut parts = spec.name.split('.').peekable();
@@ -421,7 +168,7 @@ fn overlay(base: &mut Value, top: Value) {
 
 /// The form's inputs with `values` (REST-shaped), `errors` by field, for recipe `id`.
 fn inputs(
-    id: &str,
+    recipe: &dyn Recipe,
     values: &Value,
     errors: &HashMap<String, String>,
     blob_stores: &[String],
@@ -429,7 +176,7 @@ fn inputs(
 ) -> Vec<FormInput> {
     COMMON
         .iter()
-        .chain(specific_fields(id))
+        .chain(recipe.form())
         .map(|spec| {
             let pointer = format!("/{}", spec.name.replace('.', "/"));
             let v = values.pointer(&pointer).unwrap_or(&Value::Null);
@@ -471,34 +218,13 @@ fn inputs(
         .collect()
 }
 
-/// Defaults of a new repository of recipe `id`.
-fn defaults(id: &str) -> Value {
+/// Defaults of a new repository of `recipe`: the common ones, then the recipe's.
+fn defaults(recipe: &dyn Recipe) -> Value {
     let mut v = json!({
         "online": true,
         "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "ALLOW"},
     });
-    if id == "docker-hosted" {
-        v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true,
-            "automaticCrossMount": true});
-        v["storage"]["latestPolicy"] = json!(false);
-    }
-    if id == "docker-proxy" {
-        v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true});
-        v["proxy"] = json!({"metadataMaxAge": 1440, "contentMaxAge": 1440});
-        v["negativeCache"] = json!({"enabled": true, "timeToLive": 1440});
-        v["dockerProxy"] = json!({"indexType": "REGISTRY"});
-    }
-    if id == "docker-group" {
-        v["docker"] = json!({"forceBasicAuth": true, "v1Enabled": false, "pathEnabled": true});
-    }
-    if id == "raw-proxy" {
-        v["proxy"] = json!({"contentMaxAge": 1440});
-        v["negativeCache"] = json!({"enabled": true, "timeToLive": 1440});
-        v["raw"] = json!({"contentDisposition": "ATTACHMENT"});
-    }
-    if id == "raw-hosted" {
-        v["raw"] = json!({"contentDisposition": "ATTACHMENT"});
-    }
+    overlay(&mut v, recipe.defaults());
     v
 }
 
@@ -530,14 +256,15 @@ pub(crate) async fn repositories_page(
         may_admin(&caller, &r.format, &r.name, Action::Read)
     })
     .await?;
-    let recipes = RECIPES
+    let recipes = state
+        .services
+        .formats
+        .recipes()
         .iter()
-        .map(|(id, format, kind, label)| RecipeChoice {
-            id,
-            label,
-            available: stowage_core::model::RepoKind::parse(kind)
-                .and_then(|k| state.recipes.get(format, k))
-                .is_some(),
+        .map(|r| RecipeChoice {
+            id: recipe_id(r.as_ref()),
+            label: r.label(),
+            available: true,
         })
         .collect();
     let page = RepositoriesPage {
@@ -581,19 +308,13 @@ pub(crate) async fn new_repository(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, UiError> {
-    let (format, kind, label) =
-        recipe(&id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
+    let recipe = recipe(&state, &id)?;
+    let label = recipe.label();
     caller.require(Permission::RepositoryAdmin {
-        format,
+        format: recipe.format(),
         repository: "*",
         action: Action::Add,
     })?;
-    let available = stowage_core::model::RepoKind::parse(kind)
-        .and_then(|k| state.recipes.get(format, k))
-        .is_some();
-    if !available {
-        return Err(CoreError::NotFound(format!("the {label} recipe in this version")).into());
-    }
     let page = RepositoryForm {
         chrome: Chrome::new(
             &req,
@@ -608,8 +329,8 @@ pub(crate) async fn new_repository(
         editing: false,
         name: String::new(),
         inputs: inputs(
-            &id,
-            &defaults(&id),
+            recipe.as_ref(),
+            &defaults(recipe.as_ref()),
             &HashMap::new(),
             &blob_store_names(&state).await?,
             false,
@@ -632,15 +353,13 @@ async fn form_with_error(
     e: CoreError,
 ) -> Result<HttpResponse, UiError> {
     let name = editing.unwrap_or("");
-    let (_, _, label) = recipe(id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
+    let recipe = recipe(state, id)?;
+    let label = recipe.label();
     let mut errors = HashMap::new();
     let mut form_error = None;
     match &e {
         CoreError::Invalid { field, message } => {
-            let known = COMMON
-                .iter()
-                .chain(specific_fields(id))
-                .any(|s| s.name == field);
+            let known = COMMON.iter().chain(recipe.form()).any(|s| s.name == field);
             if known {
                 errors.insert(field.clone(), message.clone());
             } else {
@@ -663,7 +382,7 @@ async fn form_with_error(
         editing: editing.is_some(),
         name: name.to_owned(),
         inputs: inputs(
-            id,
+            recipe.as_ref(),
             body,
             &errors,
             &blob_store_names(state).await?,
@@ -685,9 +404,9 @@ pub(crate) async fn create_repository(
     form: web::Form<Fields>,
 ) -> Result<HttpResponse, UiError> {
     csrf_of(&req, &form)?;
-    let (format, kind, _) =
-        recipe(&id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
-    let body = body_of(&id, &form);
+    let recipe = recipe(&state, &id)?;
+    let body = body_of(recipe.as_ref(), &form);
+    let (format, kind) = (recipe.format(), recipe.kind().as_str());
     match repositories::create_repository(&req, &state, &caller, format, kind, &body).await {
         Ok(repo) => Ok(see_other(&with_notice(
             &format!("/ui/admin/repositories/{}", repo.name),
@@ -699,17 +418,13 @@ pub(crate) async fn create_repository(
 
 /// A repository's attributes as its recipe shows them (secrets as the placeholder).
 fn shown_attributes(state: &State, repo: &stowage_core::model::Repository) -> Value {
-    match state.recipes.get(&repo.format, repo.kind) {
+    match state.services.formats.get(&repo.format, repo.kind) {
         Some(recipe) => recipe.public_attributes(&repo.attributes),
         None => repo.attributes.clone(),
     }
 }
 
-fn recipe_id(format: &str, kind: &str) -> String {
-    format!("{format}-{kind}")
-}
-
-/// `GET /ui/admin/repositories/{name}`: the edit form, with the docker commands to copy.
+/// `GET /ui/admin/repositories/{name}`: the edit form, with the format's commands to copy.
 pub(crate) async fn edit_repository(
     req: HttpRequest,
     state: State,
@@ -718,38 +433,22 @@ pub(crate) async fn edit_repository(
 ) -> Result<HttpResponse, UiError> {
     let repo = state.services.catalogue.repository(&name).await?;
     repositories::require_admin(&caller, &repo.format, &repo.name, Action::Read)?;
-    let id = recipe_id(&repo.format, repo.kind.as_str());
-    let (_, _, label) = recipe(&id).ok_or_else(|| CoreError::NotFound(format!("recipe '{id}'")))?;
+    let recipe = state.services.formats.recipe_of(&repo)?.clone();
+    let id = recipe_id(recipe.as_ref());
+    let label = recipe.label();
     let mut values = shown_attributes(&state, &repo);
     values["name"] = json!(repo.name);
     values["online"] = json!(repo.online);
-    let commands = if repo.format == "docker" {
-        let registry = docker_registry(&req, &state, &repo);
-        let host = registry.split('/').next().unwrap_or(&registry).to_owned();
-        let takes_pushes = repo.kind == stowage_core::model::RepoKind::Hosted
-            || repo
-                .attributes
-                .pointer("/group/writableMember")
-                .is_some_and(|w| w.is_string());
-        if takes_pushes {
-            vec![
-                format!("docker login {host}"),
-                format!("docker tag alpine {registry}/alpine"),
-                format!("docker push {registry}/alpine"),
-            ]
-        } else {
-            vec![
-                format!("docker login {host}"),
-                format!("docker pull {registry}/alpine"),
-            ]
-        }
-    } else {
-        vec![format!(
-            "curl -u USER --upload-file ./file.txt {}/repository/{}/path/file.txt",
-            crate::rest::base_url(&req),
-            repo.name
-        )]
+    let ui = UiContext {
+        req: &req,
+        services: &state.services,
     };
+    let commands = state
+        .services
+        .formats
+        .format(&repo.format)
+        .map(|f| f.commands(&ui, &repo))
+        .unwrap_or_default();
     let page = RepositoryForm {
         chrome: Chrome::new(
             &req,
@@ -764,7 +463,7 @@ pub(crate) async fn edit_repository(
         editing: true,
         name: repo.name.clone(),
         inputs: inputs(
-            &id,
+            recipe.as_ref(),
             &values,
             &HashMap::new(),
             &blob_store_names(&state).await?,
@@ -773,7 +472,8 @@ pub(crate) async fn edit_repository(
         form_error: None,
         commands,
         status: state
-            .recipes
+            .services
+            .formats
             .get(&repo.format, repo.kind)
             .and_then(|r| r.status(&repo))
             .map(|v| match v["status"].as_str() {
@@ -799,11 +499,12 @@ pub(crate) async fn update_repository(
 ) -> Result<HttpResponse, UiError> {
     csrf_of(&req, &form)?;
     let repo = state.services.catalogue.repository(&name).await?;
-    let id = recipe_id(&repo.format, repo.kind.as_str());
+    let recipe = state.services.formats.recipe_of(&repo)?.clone();
+    let id = recipe_id(recipe.as_ref());
     // Settings the form does not show keep their stored values (secrets come back as the
     // placeholder, which the update turns into the stored value again).
     let mut body = shown_attributes(&state, &repo);
-    overlay(&mut body, body_of(&id, &form));
+    overlay(&mut body, body_of(recipe.as_ref(), &form));
     // Name and blob store are shown disabled, so the browser does not send them.
     body["name"] = json!(repo.name);
     body["storage"]["blobStoreName"] = json!(repo.blob_store);
@@ -1337,6 +1038,53 @@ pub(crate) async fn revoke_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use stowage_core::model::RepoKind;
+
+    /// A recipe with a proxy's form, to drive the form machinery.
+    struct ProxyForm;
+
+    #[async_trait::async_trait(?Send)]
+    impl Recipe for ProxyForm {
+        fn format(&self) -> &'static str {
+            "test"
+        }
+        fn kind(&self) -> RepoKind {
+            RepoKind::Proxy
+        }
+        fn form(&self) -> &'static [FieldSpec] {
+            const FORM: &[FieldSpec] = &[
+                f("proxy.remoteUrl", "Remote", Input::Text, ""),
+                f("negativeCache.enabled", "Negative cache", Input::Check, ""),
+                f(
+                    "httpClient.authentication.username",
+                    "User",
+                    Input::Text,
+                    "",
+                ),
+                f(
+                    "httpClient.authentication.password",
+                    "Password",
+                    Input::Password,
+                    "",
+                ),
+            ];
+            FORM
+        }
+        fn parse_request(
+            &self,
+            _: &Value,
+        ) -> stowage_core::Result<stowage_core::format::RepositorySpec> {
+            Err(CoreError::Internal("not used".into()))
+        }
+        async fn handle(
+            &self,
+            _: stowage_core::format::ContentContext,
+            _: HttpRequest,
+            _: web::Payload,
+        ) -> stowage_core::Result<HttpResponse> {
+            Err(CoreError::Internal("not used".into()))
+        }
+    }
 
     #[test]
     fn an_edit_form_keeps_what_it_does_not_show() {
@@ -1350,7 +1098,7 @@ mod tests {
             ("httpClient.authentication.username".into(), "u".into()),
             ("httpClient.authentication.password".into(), String::new()),
         ];
-        overlay(&mut stored, body_of("docker-proxy", &form));
+        overlay(&mut stored, body_of(&ProxyForm, &form));
         assert_eq!(stored["proxy"]["remoteUrl"], "http://new");
         assert_eq!(
             stored["httpClient"]["blocked"], true,
@@ -1361,7 +1109,7 @@ mod tests {
         // The empty password is turned back into the stored one by the update.
         assert_eq!(stored["httpClient"]["authentication"]["password"], "");
         assert_eq!(
-            stored["docker"]["forceBasicAuth"], false,
+            stored["negativeCache"]["enabled"], false,
             "an unchecked box is false"
         );
     }

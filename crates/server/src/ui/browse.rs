@@ -1,6 +1,6 @@
 //! Browse and upload: the repositories a caller may see (their trees are in [`super::tree`],
-//! search in [`super::search`]), a docker tag's manifest with its layers, asset pages with the
-//! download link and checksums, and the Upload form.
+//! search in [`super::search`]), component pages with what their format adds, asset pages with
+//! the download link and checksums, and the Upload form.
 
 use super::{Chrome, UiError, check_csrf, human_bytes, render, see_other, with_notice};
 use crate::auth::{Caller, client_ip};
@@ -10,11 +10,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use stowage_core::CoreError;
 use stowage_core::format::ContentContext;
-use stowage_core::model::{Asset, RepoKind, Repository};
+use stowage_core::format::ui::{BrowseExtras, UiContext, remote_of, uploaded_by};
+use stowage_core::model::Repository;
 use stowage_core::rfc3339;
 use stowage_core::security::{Action, Permission};
 
@@ -29,33 +29,15 @@ pub(super) fn may(caller: &Caller, repo: &Repository, action: Action) -> bool {
     })
 }
 
-/// Host (and port) clients reach this server at, from the configured base URL or the request.
-fn host(req: &HttpRequest) -> String {
-    let base = crate::rest::base_url(req);
-    base.split_once("://")
-        .map(|(_, h)| h.to_owned())
-        .unwrap_or(base)
-}
-
-/// What `docker login/tag/push/pull` use for `repo`: `host:port` on its own port, else the
-/// path-routing form `host/<repo>`.
-pub fn docker_registry(req: &HttpRequest, state: &State, repo: &Repository) -> String {
-    let h = host(req);
-    match state.connectors.port_of(&repo.name) {
-        Some(port) => {
-            let hostname = h.rsplit_once(':').map_or(h.as_str(), |(n, _)| n);
-            format!("{hostname}:{port}")
-        }
-        None => format!("{h}/{}", repo.name),
-    }
-}
-
-/// The address to use for a repository, as shown in lists.
+/// The address to use for a repository, as shown in lists: what its format says.
 pub fn repository_url(req: &HttpRequest, state: &State, repo: &Repository) -> String {
-    if repo.format == "docker" {
-        docker_registry(req, state, repo)
-    } else {
-        format!("{}/repository/{}/", crate::rest::base_url(req), repo.name)
+    let ui = UiContext {
+        req,
+        services: &state.services,
+    };
+    match state.services.formats.format(&repo.format) {
+        Some(f) => f.address(&ui, repo),
+        None => format!("{}/repository/{}/", ui.base_url(), repo.name),
     }
 }
 
@@ -97,7 +79,8 @@ pub async fn repo_row(
         kind: r.kind.as_str().to_owned(),
         url: repository_url(req, state, r),
         status: state
-            .recipes
+            .services
+            .formats
             .get(&r.format, r.kind)
             .map_or(if r.online { "online" } else { "offline" }, |rc| {
                 rc.status_label(r)
@@ -133,15 +116,6 @@ pub(crate) fn encode(p: &str) -> String {
     crate::content::encode_path(p)
 }
 
-/// A blob a manifest lists.
-pub struct LayerRow {
-    pub kind: String,
-    pub media_type: String,
-    pub digest: String,
-    pub size: String,
-    pub href: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "ui/component.html")]
 struct ComponentPage {
@@ -152,21 +126,10 @@ struct ComponentPage {
     version: String,
     created: String,
     assets: Vec<AssetRow>,
-    manifest: Option<ManifestView>,
-    pull: Option<String>,
+    /// What the format adds: facts, a section of its own, the command to copy.
+    extras: BrowseExtras,
     may_delete: bool,
     id: String,
-}
-
-/// A docker manifest, as the tag page shows it.
-pub struct ManifestView {
-    pub media_type: String,
-    pub digest: String,
-    pub size: String,
-    pub total: String,
-    pub layers: Vec<LayerRow>,
-    pub last_downloaded: String,
-    pub uploader: String,
 }
 
 pub struct AssetRow {
@@ -176,8 +139,7 @@ pub struct AssetRow {
     pub content_type: String,
 }
 
-/// `GET /ui/components/{id}`: a docker tag (manifest, layers, pull command) or a raw file's
-/// component.
+/// `GET /ui/components/{id}`: a component, its assets, and what its format shows of it.
 pub(crate) async fn component(
     req: HttpRequest,
     state: State,
@@ -195,29 +157,15 @@ pub(crate) async fn component(
         ("Browse".to_owned(), "/ui/".to_owned()),
         (repo.name.clone(), base.clone()),
     ];
-    let by_path: BTreeMap<&str, &Asset> = c.assets.iter().map(|a| (a.path.as_str(), a)).collect();
-    let mut manifest = None;
-    let mut pull = None;
-    if repo.format == "docker" {
-        crumbs.push((
-            c.component.name.clone(),
-            format!("{base}{}/", encode(&c.component.name)),
-        ));
-        pull = Some(format!(
-            "docker pull {}/{}:{}",
-            docker_registry(&req, &state, &repo),
-            c.component.name,
-            c.component.version
-        ));
-        let manifest_prefix = format!("v2/{}/manifests/", c.component.name);
-        if let Some(m) = c
-            .assets
-            .iter()
-            .find(|a| a.path.starts_with(&manifest_prefix))
-        {
-            manifest = Some(manifest_view(&state, &repo, m, &by_path).await?);
-        }
-    }
+    let ui = UiContext {
+        req: &req,
+        services: &state.services,
+    };
+    let extras = match state.services.formats.format(&repo.format) {
+        Some(f) => f.component_extras(&ui, &repo, &c).await?,
+        None => BrowseExtras::default(),
+    };
+    crumbs.extend(extras.crumbs.iter().cloned());
     let assets = c
         .assets
         .iter()
@@ -243,107 +191,11 @@ pub(crate) async fn component(
         version: c.component.version.clone(),
         created: rfc3339(c.component.created_at),
         assets,
-        manifest,
-        pull,
+        extras,
         may_delete: may(&caller, &repo, Action::Delete),
         id: c.component.id.clone(),
     };
     render(&page)
-}
-
-/// Reads a manifest asset and lists what it references.
-async fn manifest_view(
-    state: &State,
-    repo: &Repository,
-    m: &Asset,
-    by_path: &BTreeMap<&str, &Asset>,
-) -> Result<ManifestView, CoreError> {
-    let store = state.services.blob_store(&m.blob.blob_store).await?;
-    let mut read = store.read(&m.blob.sha256, None).await?;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = read.stream.next().await {
-        bytes.extend_from_slice(&chunk.map_err(CoreError::Io)?);
-    }
-    let doc: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let mut layers = Vec::new();
-    let mut total = m.blob.size;
-    let mut row = |kind: &str, d: &Value| {
-        let digest = d["digest"].as_str().unwrap_or("").to_owned();
-        let size = d["size"].as_i64().unwrap_or(0);
-        total += size;
-        let platform = &d["platform"];
-        let kind = if platform.is_object() {
-            format!(
-                "{} {}/{}{}",
-                kind,
-                platform["os"].as_str().unwrap_or("?"),
-                platform["architecture"].as_str().unwrap_or("?"),
-                platform["variant"]
-                    .as_str()
-                    .map(|v| format!("/{v}"))
-                    .unwrap_or_default()
-            )
-        } else {
-            kind.to_owned()
-        };
-        let href = by_path
-            .get(format!("v2/-/blobs/{digest}").as_str())
-            .map(|a| format!("/ui/assets/{}", a.id));
-        layers.push(LayerRow {
-            kind,
-            media_type: d["mediaType"].as_str().unwrap_or("").to_owned(),
-            digest,
-            size: human_bytes(size),
-            href,
-        });
-    };
-    if doc["config"].is_object() {
-        row("config", &doc["config"]);
-    }
-    for l in doc["layers"].as_array().into_iter().flatten() {
-        row("layer", l);
-    }
-    for l in doc["manifests"].as_array().into_iter().flatten() {
-        row("manifest", l);
-    }
-    Ok(ManifestView {
-        media_type: m.content_type.clone(),
-        digest: format!("sha256:{}", m.blob.sha256),
-        size: human_bytes(m.blob.size),
-        total: human_bytes(total),
-        layers,
-        last_downloaded: m
-            .last_downloaded
-            .map(rfc3339)
-            .unwrap_or_else(|| "never".into()),
-        uploader: uploaded_by(repo, m),
-    })
-}
-
-/// The remote a proxy repository caches from (Nexus's `proxy.remoteUrl`, whatever the format).
-fn remote_of(repo: &Repository) -> Option<&str> {
-    if repo.kind != RepoKind::Proxy {
-        return None;
-    }
-    repo.attributes
-        .pointer("/proxy/remoteUrl")
-        .and_then(Value::as_str)
-}
-
-/// Who put an asset there: the user (and address) that wrote it, or, for a proxy's copy, the
-/// remote it was cached from (and whose request fetched it, when that was recorded).
-fn uploaded_by(repo: &Repository, a: &Asset) -> String {
-    let who = match (&a.uploader, &a.uploader_ip) {
-        (Some(u), Some(ip)) => Some(format!("{u} from {ip}")),
-        (Some(u), None) => Some(u.clone()),
-        _ => None,
-    };
-    match (remote_of(repo), who) {
-        (Some(remote), Some(who)) => format!("cached from {remote} (fetched for {who})"),
-        (Some(remote), None) => format!("cached from {remote}"),
-        (None, Some(who)) => who,
-        (None, None) => "unknown".into(),
-    }
 }
 
 #[derive(Template)]
@@ -384,24 +236,17 @@ pub(crate) async fn asset(
         ("Browse".to_owned(), "/ui/".to_owned()),
         (repo.name.clone(), base.clone()),
     ];
-    let pull = (repo.format == "docker" && a.path.contains("/manifests/")).then(|| {
-        let image = a
-            .path
-            .trim_start_matches("v2/")
-            .split("/manifests/")
-            .next()
-            .unwrap_or("");
-        format!(
-            "docker pull {}/{image}@sha256:{}",
-            docker_registry(&req, &state, &repo),
-            a.blob.sha256
-        )
-    });
-    if repo.format != "docker"
-        && let Some((dir, _)) = a.path.rsplit_once('/')
-    {
-        crumbs.push((format!("{dir}/"), format!("{base}{}/", encode(dir))));
-    }
+    let ui = UiContext {
+        req: &req,
+        services: &state.services,
+    };
+    let extras = state
+        .services
+        .formats
+        .format(&repo.format)
+        .map(|f| f.asset_extras(&ui, &repo, &a))
+        .unwrap_or_default();
+    crumbs.extend(extras.crumbs);
     let page = AssetPage {
         chrome: Chrome::new(&req, &state, &caller, a.path.clone(), "browse").await,
         crumbs,
@@ -418,7 +263,7 @@ pub(crate) async fn asset(
             .unwrap_or_else(|| "never".into()),
         uploader: uploaded_by(&repo, &a),
         blob_store: a.blob.blob_store.clone(),
-        pull,
+        pull: extras.command,
         may_delete: may(&caller, &repo, Action::Delete),
         id: a.id.clone(),
         origin: remote_of(&repo).map(|remote| {
@@ -484,7 +329,8 @@ fn upload_targets(state: &State, caller: &Caller, repos: &[Repository]) -> Vec<S
         .iter()
         .filter(|r| {
             state
-                .recipes
+                .services
+                .formats
                 .get(&r.format, r.kind)
                 .is_some_and(|rc| rc.supports_upload())
                 && may(caller, r, Action::Add)
@@ -555,7 +401,8 @@ pub(crate) async fn upload(
                 .ok_or_else(|| CoreError::invalid("repository", "choose a repository"))?;
             require_on(&caller, &repo, Action::Add)?;
             let recipe = state
-                .recipes
+                .services
+                .formats
                 .get(&repo.format, repo.kind)
                 .cloned()
                 .filter(|r| r.supports_upload())

@@ -1,9 +1,9 @@
-//! Trees: a folder of a raw repository, the images of a docker one, an image's tags page by
-//! page. A group's tree is its members' content merged as the group serves it: the first
+//! Trees: folders of paths, or what the repository's format lists itself (images and their
+//! tags, page by page). A group's tree is its members' content merged as the group serves it: the first
 //! member (depth first, see `stowage_core::group::content_sources`) that has a path or tag is
 //! the one listed.
 
-use super::browse::{docker_registry, encode};
+use super::browse::encode;
 use super::{Chrome, UiError, human_bytes, render, see_other};
 use crate::auth::Caller;
 use crate::rest::assets::require_on;
@@ -11,32 +11,25 @@ use crate::state::State;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use stowage_core::CoreError;
 use stowage_core::catalogue::Catalogue;
+use stowage_core::format::ui::{TreeEntry, UiContext, from_member};
 use stowage_core::group::content_sources;
-use stowage_core::model::{Asset, Component, RepoKind, Repository};
+use stowage_core::model::{Asset, RepoKind, Repository};
 use stowage_core::rfc3339;
 use stowage_core::security::Action;
-
-/// Tags shown per page of an image.
-const TAGS_PER_PAGE: i64 = 100;
-
-/// One entry of a tree listing.
-pub struct TreeEntry {
-    pub name: String,
-    pub href: String,
-    pub detail: String,
-    pub size: String,
-}
 
 #[derive(Template)]
 #[template(path = "ui/tree.html")]
 struct TreePage {
     chrome: Chrome,
     repo: String,
-    format: String,
     kind: &'static str,
+    /// Whether the repository takes the UI's uploads (an empty tree links to the form).
+    uploads: bool,
+    /// What an empty tree says otherwise.
+    empty_hint: &'static str,
     /// Breadcrumbs: (label, href).
     crumbs: Vec<(String, String)>,
     heading: String,
@@ -48,43 +41,6 @@ struct TreePage {
 #[derive(Deserialize)]
 pub(crate) struct TreeQuery {
     after: Option<String>,
-}
-
-/// `detail`, followed by the member it comes from when the tree is a group's.
-fn from_member(detail: String, group: bool, member: &str) -> String {
-    if group {
-        format!("{detail} · from {member}")
-    } else {
-        detail
-    }
-}
-
-/// The tags of `image` after `after` across `sources`, the first source's tag where several
-/// have it, at most `limit` in version order; and whether there are more. Each source is asked
-/// for at most `limit + 1`: the first `limit` tags of the union are among them.
-async fn merged_tags<'a>(
-    catalogue: &Catalogue,
-    sources: &'a [Repository],
-    image: &str,
-    after: Option<&str>,
-    limit: i64,
-) -> Result<(Vec<(Component, &'a str)>, bool), CoreError> {
-    let mut merged: BTreeMap<String, (Component, &str)> = BTreeMap::new();
-    let mut more = false;
-    for s in sources {
-        let (tags, has_more) = catalogue
-            .components_named(&s.id, image, after, limit)
-            .await?;
-        more |= has_more;
-        for t in tags {
-            merged
-                .entry(t.version.clone())
-                .or_insert((t, s.name.as_str()));
-        }
-    }
-    let limit = usize::try_from(limit).unwrap_or(0);
-    more |= merged.len() > limit;
-    Ok((merged.into_values().take(limit).collect(), more))
 }
 
 /// The assets under `dir` across `sources`, the first source's where several have a path.
@@ -102,8 +58,7 @@ async fn merged_assets<'a>(
     Ok(merged)
 }
 
-/// `GET /ui/browse/{repo}/{path}`: a folder of a raw repository, the images of a docker one, or
-/// an image's tags.
+/// `GET /ui/browse/{repo}/{path}`: a folder, or the format's own tree page.
 pub(crate) async fn tree(
     req: HttpRequest,
     state: State,
@@ -129,61 +84,24 @@ pub(crate) async fn tree(
     let mut next_page = None;
     let mut pull = None;
     let heading;
-    if repo.format == "docker" {
-        let image = dir.trim_end_matches('/');
-        if image.is_empty() {
-            heading = format!("Images in {}", repo.name);
-            let mut names = BTreeSet::new();
-            for s in &sources {
-                names.extend(catalogue.component_names(&s.id).await?);
-            }
-            for name in names {
-                entries.push(TreeEntry {
-                    href: format!("{base}{}/", encode(&name)),
-                    name,
-                    detail: "image".into(),
-                    size: String::new(),
-                });
-            }
-        } else {
-            heading = format!("Tags of {image}");
-            crumbs.push((image.to_owned(), format!("{base}{}/", encode(image))));
-            let (tags, more) = merged_tags(
-                catalogue,
-                &sources,
-                image,
-                query.after.as_deref(),
-                TAGS_PER_PAGE,
-            )
-            .await?;
-            if tags.is_empty() && query.after.is_none() {
-                return Err(
-                    CoreError::NotFound(format!("image '{image}' in '{}'", repo.name)).into(),
-                );
-            }
-            if more && let Some((last, _)) = tags.last() {
-                next_page = Some(format!(
-                    "{base}{}/?after={}",
-                    encode(image),
-                    percent_encoding::utf8_percent_encode(
-                        &last.version,
-                        percent_encoding::NON_ALPHANUMERIC
-                    )
-                ));
-            }
-            pull = Some(format!(
-                "docker pull {}/{image}:<tag>",
-                docker_registry(&req, &state, &repo)
-            ));
-            for (t, member) in tags {
-                entries.push(TreeEntry {
-                    href: format!("/ui/components/{}", t.id),
-                    name: t.version,
-                    detail: from_member(rfc3339(t.created_at), group, member),
-                    size: String::new(),
-                });
-            }
+    let ui = UiContext {
+        req: &req,
+        services: &state.services,
+    };
+    let format = state.services.formats.format(&repo.format);
+    let view = match format {
+        Some(f) => {
+            f.tree(&ui, &repo, &sources, &dir, query.after.as_deref())
+                .await?
         }
+        None => None,
+    };
+    if let Some(view) = view {
+        heading = view.heading;
+        crumbs.extend(view.crumbs);
+        entries = view.entries;
+        next_page = view.next_page;
+        pull = view.command;
     } else {
         heading = if dir.is_empty() {
             format!("Files in {}", repo.name)
@@ -228,8 +146,13 @@ pub(crate) async fn tree(
     let page = TreePage {
         chrome: Chrome::new(&req, &state, &caller, heading.clone(), "browse").await,
         repo: repo.name.clone(),
-        format: repo.format.clone(),
         kind: repo.kind.as_str(),
+        uploads: state
+            .services
+            .formats
+            .recipe_of(&repo)
+            .is_ok_and(|r| r.supports_upload()),
+        empty_hint: format.map_or("", |f| f.empty_hint()),
         crumbs,
         heading,
         entries,

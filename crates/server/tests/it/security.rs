@@ -5,7 +5,7 @@ use crate::both_backends;
 use crate::helpers::{ADMIN_PASSWORD, TestApp, docker_body, free_port, start_binary};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use stowage_server::routes::{MAIN_ROUTES, PORT_ROUTES, Route};
+use stowage_server::routes::{Route, main_routes, port_routes};
 
 both_backends!(
     permission_matrix,
@@ -721,7 +721,7 @@ async fn permission_matrix(app: TestApp) {
     // Admin last: its allowed requests change things (it deletes seed.txt, for one).
     for p in [AnonOff, AnonOn, Reader, Deployer, Admin] {
         set_anonymous(&app, p == AnonOn).await;
-        for route in MAIN_ROUTES {
+        for route in main_routes() {
             for probe in main_probes(route, p, &fx) {
                 let status = send(&app, &app.address, p, &probe).await;
                 judge(p, &probe, status, &mut failures);
@@ -733,14 +733,14 @@ async fn permission_matrix(app: TestApp) {
         } else {
             Some(ui_sign_in(&app, &no_redirects, p.user(), p.password()).await)
         };
-        for route in MAIN_ROUTES {
+        for route in main_routes() {
             for probe in ui_probes_for(route, &fx) {
                 let got = send_ui(&app, &no_redirects, p, session.as_ref(), &probe).await;
                 judge_ui(p, &probe, got, &mut failures);
                 probes_run += 1;
             }
         }
-        for route in PORT_ROUTES {
+        for route in port_routes() {
             for probe in port_probes(route) {
                 let status = send(&app, &port_base, p, &probe).await;
                 judge(p, &probe, status, &mut failures);
@@ -748,7 +748,7 @@ async fn permission_matrix(app: TestApp) {
             }
         }
     }
-    assert!(probes_run > 5 * MAIN_ROUTES.len(), "{probes_run} probes");
+    assert!(probes_run > 5 * main_routes().len(), "{probes_run} probes");
     assert!(
         failures.is_empty(),
         "{} of {probes_run} probes got the wrong answer:\n{}",

@@ -1,12 +1,23 @@
-//! The format plug-in interface. A format crate (raw, docker …) provides one [`Recipe`] per
-//! repository kind it supports; the server registers them by `(format, kind)` and hands every
-//! `/repository/<name>/…` request of a matching repository to [`Recipe::handle`].
+//! The format plug-in interface. A format crate (raw, docker …) registers one [`Format`]: its
+//! [`Recipe`]s (one per repository kind), the HTTP routes it adds (docker's `/v2` API), its
+//! admin-form fields and its browse views ([`ui`]). The server iterates over the registered
+//! formats and knows none of them; every content request goes through [`dispatch`].
+
+mod dispatch;
+mod plugin;
+mod recipe;
+pub mod ui;
+
+pub use dispatch::{Dispatch, dispatch};
+pub use plugin::{Format, Formats, Ports};
+pub use recipe::Recipe;
 
 use crate::catalogue::Catalogue;
 use crate::config::Config;
-use crate::model::{RepoKind, Repository};
+use crate::model::Repository;
 use crate::names::RepositoryName;
-use crate::security::{Action, Permission, Principal};
+use crate::security::tokens::TokenSigner;
+use crate::security::{Action, Permission, Principal, Security};
 use crate::storage::{BlobStore, BlobStores, StoreSettings};
 use crate::{CoreError, Result};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -20,9 +31,14 @@ pub struct Services {
     pub blob_stores: BlobStores,
     /// Settings.
     pub config: Config,
-    /// Serves a request as another repository would (groups ask their members); set by the
-    /// server once its recipes are known.
-    pub members: std::sync::OnceLock<Arc<dyn MemberRouter>>,
+    /// Who callers are and what they may do.
+    pub security: Arc<Security>,
+    /// Signs and checks the Bearer tokens registry clients use (docker's token flow).
+    pub tokens: TokenSigner,
+    /// The registered formats and their recipes.
+    pub formats: Arc<Formats>,
+    /// The ports repositories listen on of their own.
+    pub ports: Arc<dyn Ports>,
 }
 
 /// Lets a group repository hand a request to one of its members.
@@ -41,12 +57,9 @@ pub trait MemberRouter: Send + Sync {
 }
 
 impl Services {
-    /// The member router (an error if the server did not set one).
+    /// The member router: the registered formats.
     pub fn member_router(&self) -> Result<Arc<dyn MemberRouter>> {
-        self.members
-            .get()
-            .cloned()
-            .ok_or_else(|| CoreError::Internal("no member router".into()))
+        Ok(self.formats.clone())
     }
 }
 
@@ -126,90 +139,6 @@ impl ContentContext {
             Some(p) => p.require(permission),
             None => Err(CoreError::Unauthenticated),
         }
-    }
-}
-
-/// A format and kind of repository (Nexus's "recipe", e.g. `raw-hosted`).
-#[async_trait::async_trait(?Send)]
-pub trait Recipe: Send + Sync + 'static {
-    /// Format name, e.g. `raw`.
-    fn format(&self) -> &'static str;
-
-    /// Hosted, proxy or group.
-    fn kind(&self) -> RepoKind;
-
-    /// Validates a Nexus `…RepositoryApiRequest` body, naming the bad field on error.
-    fn parse_request(&self, body: &serde_json::Value) -> Result<RepositorySpec>;
-
-    /// The HTTP port a repository with these attributes wants its own listener on (docker's
-    /// `httpPort`); the server opens and closes it. Most formats have none.
-    fn connector_port(&self, _attributes: &serde_json::Value) -> Option<u16> {
-        None
-    }
-
-    /// Serves a request to a repository's content. The server has already checked the
-    /// privilege for the request method ([`action_for_method`]); finer checks are the format's.
-    async fn handle(
-        &self,
-        ctx: ContentContext,
-        req: HttpRequest,
-        body: web::Payload,
-    ) -> Result<HttpResponse>;
-
-    /// A repository's attributes as the API shows them: secrets (upstream passwords) replaced
-    /// by a placeholder.
-    fn public_attributes(&self, attributes: &serde_json::Value) -> serde_json::Value {
-        attributes.clone()
-    }
-
-    /// Checks a parsed request against what is stored (a group's members exist and form no
-    /// cycle) before the repository `name` is created or updated.
-    async fn check(&self, services: &Services, name: &str, spec: &RepositorySpec) -> Result<()> {
-        let _ = (services, name, spec);
-        Ok(())
-    }
-
-    /// A repository's runtime state for the API and the UI (a proxy's upstream: ready or
-    /// blocked); `None` when the format has none.
-    fn status(&self, repository: &Repository) -> Option<serde_json::Value> {
-        let _ = repository;
-        None
-    }
-
-    /// How the repository lists show a repository's state: `offline`, or `online` with what
-    /// [`Recipe::status`] says of its upstream (`online - auto-blocked`, `online - blocked`),
-    /// as Nexus shows "Online - Remote Auto Blocked".
-    fn status_label(&self, repository: &Repository) -> &'static str {
-        if !repository.online {
-            return "offline";
-        }
-        let status = self.status(repository);
-        match status.as_ref().and_then(|s| s["status"].as_str()) {
-            Some("AUTO_BLOCKED") => "online - auto-blocked",
-            Some("BLOCKED") => "online - blocked",
-            _ => "online",
-        }
-    }
-
-    /// Whether [`Recipe::upload`] stores files (the admin UI's Upload page lists only such
-    /// repositories).
-    fn supports_upload(&self) -> bool {
-        false
-    }
-
-    /// Stores `body` at `path` for the UI's Upload form, as a `PUT` of the content would. The
-    /// server has already checked the `add` privilege.
-    async fn upload(
-        &self,
-        ctx: &ContentContext,
-        path: &str,
-        body: futures_util::stream::LocalBoxStream<'_, std::io::Result<bytes::Bytes>>,
-    ) -> Result<()> {
-        let _ = (ctx, path, body);
-        Err(CoreError::invalid(
-            "repository",
-            format!("{} repositories do not take uploads", self.format()),
-        ))
     }
 }
 

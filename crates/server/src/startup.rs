@@ -158,7 +158,7 @@ async fn open_connectors(state: &web::Data<AppState>) -> Result<()> {
     Ok(())
 }
 
-/// Drops docker upload sessions untouched for [`TMP_MAX_AGE`] with their chunks: the start-up
+/// Drops upload sessions (chunked uploads a format keeps open) untouched for [`TMP_MAX_AGE`] with their chunks: the start-up
 /// sweep of `tmp/` removes chunks of that age, so such a session could not be finished anyway.
 async fn expire_upload_sessions(services: Arc<Services>) {
     let before = stowage_core::now_millis() - i64::try_from(TMP_MAX_AGE.as_millis()).unwrap_or(0);

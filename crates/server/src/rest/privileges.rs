@@ -156,7 +156,7 @@ async fn parse(state: &State, kind: &str, body: &Value) -> Result<Privilege, Cor
             if !Pattern::parse(&pattern).is_valid() {
                 return Err(CoreError::invalid(
                     "pattern",
-                    "must be parts separated by ':' with no empty part, e.g. nexus:repository-view:raw:*:read",
+                    "must be parts separated by ':' with no empty part, e.g. nexus:repository-view:*:*:read",
                 ));
             }
             PrivilegeKind::Wildcard { pattern }

@@ -6,6 +6,7 @@
 //! 400 and nothing is stored.
 
 use crate::content::v2::PortRepository;
+use crate::request_span::request_span;
 use crate::routes::{configure_port, enforce_port};
 use crate::state::AppState;
 use actix_web::dev::ServerHandle;
@@ -59,6 +60,7 @@ impl Connectors {
                 .wrap(actix_web::middleware::from_fn(
                     crate::headers::port_listener,
                 ))
+                .wrap(actix_web::middleware::from_fn(request_span))
                 .configure(configure_port)
         })
         .workers(2)

@@ -16,6 +16,30 @@ use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::sync::Mutex;
 use stowage_core::CoreError;
 
+/// Listeners bound ahead of time and handed over with [`hand_over`], for `open` to take instead
+/// of binding their address itself.
+static HANDED_OVER: Mutex<Vec<TcpListener>> = Mutex::new(Vec::new());
+
+/// Test support: hands `listener` over to the repository that will next be opened on its
+/// address. A test picks a repository's `httpPort` by binding port 0 and handing the listener
+/// over, so the port stays reserved until the server takes it (a port that was merely free a
+/// moment ago could be taken by a parallel test in between).
+pub fn hand_over(listener: TcpListener) {
+    HANDED_OVER
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(listener);
+}
+
+/// The listener handed over for `addr`, if any.
+fn take_handed_over(addr: SocketAddr) -> Option<TcpListener> {
+    let mut handed = HANDED_OVER.lock().unwrap_or_else(|p| p.into_inner());
+    let i = handed
+        .iter()
+        .position(|l| l.local_addr().is_ok_and(|a| a == addr))?;
+    Some(handed.swap_remove(i))
+}
+
 /// The open connectors, by repository name.
 #[derive(Default)]
 pub struct Connectors {
@@ -41,12 +65,16 @@ impl Connectors {
         if self.port_of(name) == Some(port) {
             return Ok(());
         }
-        let listener = TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
-            CoreError::invalid(
-                "docker.httpPort",
-                format!("port {port} cannot be opened ({e}); choose a free port"),
-            )
-        })?;
+        let addr = SocketAddr::new(ip, port);
+        let listener = match take_handed_over(addr) {
+            Some(listener) => listener,
+            None => TcpListener::bind(addr).map_err(|e| {
+                CoreError::invalid(
+                    "docker.httpPort",
+                    format!("port {port} cannot be opened ({e}); choose a free port"),
+                )
+            })?,
+        };
         let app_state = state.clone();
         let repo = web::Data::new(PortRepository(name.to_owned()));
         let server = HttpServer::new(move || {

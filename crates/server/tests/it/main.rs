@@ -29,6 +29,7 @@ mod raw_proxy;
 mod repositories;
 mod repository_names;
 mod rest_input;
+mod rest_snapshots;
 mod restart;
 mod security_audit;
 mod security_matrix;

@@ -6,6 +6,7 @@
 //! A port is bound before the repository is saved, so a port already in use is refused with a
 //! 400 and nothing is stored.
 
+use crate::request_span::request_span;
 use crate::routes::{PortTable, enforce_port, port_table};
 use crate::state::AppState;
 use actix_web::dev::ServerHandle;
@@ -17,6 +18,30 @@ use stowage_core::CoreError;
 use stowage_core::format::Ports;
 use stowage_core::model::Repository;
 use stowage_core::web::PortRepository;
+
+/// Listeners bound ahead of time and handed over with [`hand_over`], for `open` to take instead
+/// of binding their address itself.
+static HANDED_OVER: Mutex<Vec<TcpListener>> = Mutex::new(Vec::new());
+
+/// Test support: hands `listener` over to the repository that will next be opened on its
+/// address. A test picks a repository's `httpPort` by binding port 0 and handing the listener
+/// over, so the port stays reserved until the server takes it (a port that was merely free a
+/// moment ago could be taken by a parallel test in between).
+pub fn hand_over(listener: TcpListener) {
+    HANDED_OVER
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(listener);
+}
+
+/// The listener handed over for `addr`, if any.
+fn take_handed_over(addr: SocketAddr) -> Option<TcpListener> {
+    let mut handed = HANDED_OVER.lock().unwrap_or_else(|p| p.into_inner());
+    let i = handed
+        .iter()
+        .position(|l| l.local_addr().is_ok_and(|a| a == addr))?;
+    Some(handed.swap_remove(i))
+}
 
 /// The open connectors, by repository name.
 #[derive(Default)]
@@ -48,12 +73,16 @@ impl Connectors {
         if self.port_of(name) == Some(port) {
             return Ok(());
         }
-        let listener = TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
-            CoreError::invalid(
-                recipe.connector_field(),
-                format!("port {port} cannot be opened ({e}); choose a free port"),
-            )
-        })?;
+        let addr = SocketAddr::new(ip, port);
+        let listener = match take_handed_over(addr) {
+            Some(listener) => listener,
+            None => TcpListener::bind(addr).map_err(|e| {
+                CoreError::invalid(
+                    recipe.connector_field(),
+                    format!("port {port} cannot be opened ({e}); choose a free port"),
+                )
+            })?,
+        };
         let app_state = state.clone();
         let port_repo = web::Data::new(PortRepository(name.to_owned()));
         let table = web::Data::new(PortTable(table));
@@ -72,6 +101,7 @@ impl Connectors {
                 .wrap(actix_web::middleware::from_fn(
                     crate::headers::port_listener,
                 ))
+                .wrap(actix_web::middleware::from_fn(request_span))
                 .configure(|cfg| table.0.configure(cfg))
         })
         .workers(2)

@@ -8,6 +8,7 @@ pub mod content;
 pub mod error;
 pub mod formats;
 pub mod headers;
+pub mod request_span;
 pub mod rest;
 pub mod routes;
 pub mod startup;

@@ -2,6 +2,7 @@
 //! first-start defaults exist, bind the listener.
 
 use crate::connectors::Connectors;
+use crate::request_span::request_span;
 use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
@@ -99,6 +100,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     crate::headers::main_listener,
                 ))
+                .wrap(actix_web::middleware::from_fn(request_span))
                 .configure(|cfg| crate::routes::main_table().configure(cfg))
         })
         .listen(listener)?

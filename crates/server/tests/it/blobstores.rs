@@ -1,7 +1,7 @@
 //! `/v1/blobstores`, and raw repositories on a file store and on a real S3-compatible server.
 
 use crate::both_backends;
-use crate::helpers::{ADMIN_PASSWORD, TestApp, sha256_hex};
+use crate::helpers::{TestApp, sha256_hex};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -70,9 +70,7 @@ async fn file_stores(app: TestApp) {
     assert_eq!(asset["blobStoreName"], "second");
 
     let del = |name: &str| {
-        app.as_user(
-            "admin",
-            ADMIN_PASSWORD,
+        app.req(
             Method::DELETE,
             &format!("/service/rest/v1/blobstores/{name}"),
         )
@@ -80,15 +78,8 @@ async fn file_stores(app: TestApp) {
     };
     assert_eq!(del("second").await.unwrap().status(), 400, "in use");
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::DELETE,
-            "/service/rest/v1/repositories/on-second",
-        )
-        .send()
-        .await
-        .unwrap();
+        .send(Method::DELETE, "/service/rest/v1/repositories/on-second")
+        .await;
     assert_eq!(r.status(), 204);
     assert_eq!(del("second").await.unwrap().status(), 204);
     assert_eq!(del("second").await.unwrap().status(), 404);
@@ -142,12 +133,7 @@ async fn s3_store_round_trip(app: TestApp) {
     let got = r.bytes().await.unwrap();
     assert_eq!(sha256_hex(&got), sha256_hex(&data));
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::GET,
-            "/repository/on-s3/big/file.bin",
-        )
+        .req(Method::GET, "/repository/on-s3/big/file.bin")
         .header("range", "bytes=100-199")
         .send()
         .await
@@ -294,20 +280,11 @@ async fn temp_files_are_shown_and_purged(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), 201);
-    let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::POST,
-            "/v2/d/img/blobs/uploads/",
-        )
-        .send()
-        .await
-        .unwrap();
+    let r = app.send(Method::POST, "/v2/d/img/blobs/uploads/").await;
     assert_eq!(r.status(), 202);
     let location = r.headers()[LOCATION].to_str().unwrap().to_owned();
     let r = app
-        .as_user("admin", ADMIN_PASSWORD, Method::PATCH, &location)
+        .req(Method::PATCH, &location)
         .body(vec![1u8; 100])
         .send()
         .await
@@ -346,11 +323,7 @@ async fn temp_files_are_shown_and_purged(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
-    let r = app
-        .as_user("admin", ADMIN_PASSWORD, Method::POST, purge)
-        .send()
-        .await
-        .unwrap();
+    let r = app.send(Method::POST, purge).await;
     assert_eq!(r.status(), 200);
     let done: Value = r.json().await.unwrap();
     assert_eq!(
@@ -363,25 +336,11 @@ async fn temp_files_are_shown_and_purged(app: TestApp) {
     let data = vec![1u8; 100];
     let d = format!("sha256:{}", sha256_hex(&data));
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::PUT,
-            &format!("{location}?digest={d}"),
-        )
-        .send()
-        .await
-        .unwrap();
+        .send(Method::PUT, &format!("{location}?digest={d}"))
+        .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::POST,
-            "/service/rest/v1/blobstores/nope/purge-temp",
-        )
-        .send()
-        .await
-        .unwrap();
+        .send(Method::POST, "/service/rest/v1/blobstores/nope/purge-temp")
+        .await;
     assert_eq!(r.status(), 404);
 }

@@ -2,7 +2,7 @@
 //! fantoccini, with one helper per thing a person does on a page and a check of every page
 //! (no console errors, a label on every control).
 
-use crate::helpers::free_port;
+use crate::helpers::spawn_on_port;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -24,20 +24,18 @@ impl Drop for Driver {
 }
 
 fn start_driver(log: &Path) -> Driver {
-    let port = free_port();
-    let mut child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .arg(format!("--log-path={}", log.display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver runs (scripts/test.sh installs chromium-driver)");
-    if crate::helpers::listening(port) {
-        return Driver { child, port };
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("chromedriver did not listen on {port}");
+    let (child, port) = spawn_on_port(
+        "chromedriver (scripts/test.sh installs chromium-driver)",
+        |port| {
+            let mut cmd = Command::new("chromedriver");
+            cmd.arg(format!("--port={port}"))
+                .arg(format!("--log-path={}", log.display()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            cmd
+        },
+    );
+    Driver { child, port }
 }
 
 /// Chromium's console messages so far (chromedriver's `se/log` extension), then cleared.

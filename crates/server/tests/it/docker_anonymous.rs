@@ -6,8 +6,7 @@
 
 use crate::both_backends;
 use crate::docker_cli::{import_image, login, ok, run, tag_and_push};
-use crate::helpers::{ADMIN_PASSWORD, Db, TestApp, docker_body, free_port, spawn_app};
-use crate::security::set_anonymous;
+use crate::helpers::{ADMIN_PASSWORD, Db, TestApp, docker_body, repository_port, spawn_app};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -17,7 +16,7 @@ both_backends!(v2_challenges_callers_without_credentials);
 /// Two docker repositories, each on its own port and path-routed: `basic` (`forceBasicAuth`
 /// true) and `tokens` (false). Returns their ports.
 async fn two_repositories(app: &TestApp) -> (u16, u16) {
-    let (basic, tokens) = (free_port(), free_port());
+    let (basic, tokens) = (repository_port(), repository_port());
     let mut token_body = docker_body("tokens", Some(tokens));
     token_body["docker"]["forceBasicAuth"] = false.into();
     for body in [docker_body("basic", Some(basic)), token_body] {
@@ -61,7 +60,7 @@ async fn v2_challenges_callers_without_credentials(app: TestApp) {
     );
     let empty = "Basic Og==";
     for anonymous in [false, true] {
-        set_anonymous(&app, anonymous).await;
+        app.set_anonymous(anonymous).await;
         // The main listener uses the token flow while anonymous access is on, so docker can
         // fetch an anonymous token; a port by its forceBasicAuth.
         let main_scheme = if anonymous { "Bearer" } else { "Basic" };
@@ -322,7 +321,7 @@ async fn docker_and_podman_anonymous_matrix() {
         ),
     ];
     for anonymous in [false, true] {
-        set_anonymous(&app, anonymous).await;
+        app.set_anonymous(anonymous).await;
         for (i, (target, basic)) in targets.iter().enumerate() {
             let basic = basic[usize::from(anonymous)];
             let docker_want = match (anonymous, basic) {

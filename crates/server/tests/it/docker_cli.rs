@@ -3,7 +3,7 @@
 //! path routing on the main port; wrong credentials are refused.
 
 use crate::both_backends;
-use crate::helpers::{ADMIN_PASSWORD, TestApp, free_port};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, repository_port};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -155,7 +155,7 @@ pub(crate) async fn login(config: &Path, registry: &str, user: &str, secret: &st
 }
 
 async fn docker_login_push_pull(app: TestApp) {
-    let port = free_port();
+    let port = repository_port();
     let body = json!({"name": "dh", "online": true,
         "storage": {"blobStoreName": "default", "strictContentTypeValidation": true, "writePolicy": "ALLOW"},
         "docker": {"v1Enabled": false, "forceBasicAuth": true, "httpPort": port}});
@@ -213,9 +213,7 @@ async fn docker_login_push_pull(app: TestApp) {
     // docker search uses the v1 search endpoint of a repository with v1Enabled.
     body["docker"]["v1Enabled"] = true.into();
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
+        .req(
             reqwest::Method::PUT,
             "/service/rest/v1/repositories/docker/hosted/dt",
         )
@@ -282,7 +280,7 @@ fn failed(out: &Output, what: &str) -> String {
 /// push, a deployer pushes with a user token until it is revoked, and without `docker login`
 /// the anonymous user pulls exactly while anonymous access is on.
 async fn docker_privileges_tokens_and_anonymous(app: TestApp) {
-    let port = free_port();
+    let port = repository_port();
     let mut body = crate::helpers::docker_body("team", Some(port));
     body["docker"]["forceBasicAuth"] = false.into();
     let r = app
@@ -444,14 +442,9 @@ async fn docker_privileges_tokens_and_anonymous(app: TestApp) {
         "{err}"
     );
     let set = |enabled: bool| {
-        app.as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            reqwest::Method::PUT,
-            "/service/rest/v1/security/anonymous",
-        )
-        .json(&json!({"enabled": enabled}))
-        .send()
+        app.req(reqwest::Method::PUT, "/service/rest/v1/security/anonymous")
+            .json(&json!({"enabled": enabled}))
+            .send()
     };
     assert_eq!(set(true).await.unwrap().status(), 200);
     ok(

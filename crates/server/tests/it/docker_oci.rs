@@ -3,8 +3,7 @@
 //! a blob mount without `from` follows the repository's `docker.automaticCrossMount`.
 
 use crate::both_backends;
-use crate::docker::{OCI_MANIFEST, error_code, push_blob};
-use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::helpers::{OCI_MANIFEST, TestApp, error_code};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
@@ -13,10 +12,6 @@ both_backends!(
     malformed_manifest_reference_is_unknown_to_reads,
     mount_without_from_follows_automatic_cross_mount,
 );
-
-fn req(app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
-    app.as_user("admin", ADMIN_PASSWORD, method, path)
-}
 
 async fn create_hosted(app: &TestApp, name: &str, docker: Value) -> reqwest::Response {
     let body = json!({
@@ -32,12 +27,12 @@ async fn malformed_manifest_reference_is_unknown_to_reads(app: TestApp) {
     assert_eq!(create_hosted(&app, "conf", json!({})).await.status(), 201);
     for reference in [".INVALID_MANIFEST_NAME", "-x", "sha256:zz"] {
         let path = format!("/v2/conf/app/manifests/{reference}");
-        let r = req(&app, Method::GET, &path).send().await.unwrap();
+        let r = app.send(Method::GET, &path).await;
         assert_eq!(r.status(), 404, "GET {reference}");
         assert_eq!(error_code(r).await, "MANIFEST_UNKNOWN", "GET {reference}");
-        let r = req(&app, Method::HEAD, &path).send().await.unwrap();
+        let r = app.send(Method::HEAD, &path).await;
         assert_eq!(r.status(), 404, "HEAD {reference}");
-        let r = req(&app, Method::DELETE, &path).send().await.unwrap();
+        let r = app.send(Method::DELETE, &path).await;
         assert_eq!(r.status(), 404, "DELETE {reference}");
         assert_eq!(
             error_code(r).await,
@@ -46,16 +41,13 @@ async fn malformed_manifest_reference_is_unknown_to_reads(app: TestApp) {
         );
     }
     // Storing something under such a reference stays a bad request.
-    let r = req(
-        &app,
-        Method::PUT,
-        "/v2/conf/app/manifests/.INVALID_MANIFEST_NAME",
-    )
-    .header(CONTENT_TYPE, OCI_MANIFEST)
-    .body("{}")
-    .send()
-    .await
-    .unwrap();
+    let r = app
+        .req(Method::PUT, "/v2/conf/app/manifests/.INVALID_MANIFEST_NAME")
+        .header(CONTENT_TYPE, OCI_MANIFEST)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert_eq!(error_code(r).await, "MANIFEST_INVALID");
 }
@@ -66,7 +58,7 @@ async fn mount(app: &TestApp, repo: &str, digest: &str, from: Option<&str>) -> r
     if let Some(f) = from {
         path.push_str(&format!("&from={f}"));
     }
-    req(app, Method::POST, &path).send().await.unwrap()
+    app.send(Method::POST, &path).await
 }
 
 async fn mount_without_from_follows_automatic_cross_mount(app: TestApp) {
@@ -79,7 +71,7 @@ async fn mount_without_from_follows_automatic_cross_mount(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(got["docker"]["automaticCrossMount"], true);
-    let d = push_blob(&app, "auto", "app", b"a layer").await;
+    let d = app.push_blob("auto", "app", b"a layer").await;
     for from in [None, Some("auto/app")] {
         let r = mount(&app, "auto", &d, from).await;
         assert_eq!(r.status(), 201, "from {from:?}");
@@ -93,7 +85,7 @@ async fn mount_without_from_follows_automatic_cross_mount(app: TestApp) {
     // (what docker sends) the blob is still mounted.
     let off = json!({"automaticCrossMount": false});
     assert_eq!(create_hosted(&app, "manual", off).await.status(), 201);
-    let d = push_blob(&app, "manual", "app", b"another layer").await;
+    let d = app.push_blob("manual", "app", b"another layer").await;
     let r = mount(&app, "manual", &d, None).await;
     assert_eq!(r.status(), 202);
     let location = r.headers()[LOCATION].to_str().unwrap().to_owned();
@@ -101,7 +93,7 @@ async fn mount_without_from_follows_automatic_cross_mount(app: TestApp) {
         location.starts_with("/v2/manual/other/blobs/uploads/"),
         "{location}"
     );
-    let r = req(&app, Method::GET, &location).send().await.unwrap();
+    let r = app.send(Method::GET, &location).await;
     assert_eq!(r.status(), 204, "the session exists");
     assert_eq!(
         mount(&app, "manual", &d, Some("manual/app")).await.status(),

@@ -3,18 +3,16 @@
 //! `docker pull`, written by the coalescing flusher, and written at shutdown too.
 
 use crate::both_backends;
-use crate::docker::{OCI_MANIFEST, digest, image_manifest, push_blob, put_manifest};
 use crate::docker_cli::{image_id, import_image, login, ok, run, tag_and_push};
-use crate::helpers::{ADMIN_PASSWORD, Db, TestApp, free_port, fresh_postgres_url, test_config};
+use crate::helpers::{
+    ADMIN_PASSWORD, Db, OCI_MANIFEST, TestApp, digest, fresh_postgres_url, image_manifest,
+    repository_port, test_config,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
 both_backends!(tag_pulls_record_downloads, docker_pull_records_the_tag);
-
-fn req(app: &TestApp, method: Method, path: &str) -> reqwest::RequestBuilder {
-    app.as_user("admin", ADMIN_PASSWORD, method, path)
-}
 
 async fn create(app: &TestApp, kind: &str, body: Value) {
     let r = app
@@ -28,12 +26,12 @@ async fn create(app: &TestApp, kind: &str, body: Value) {
 
 /// Pushes a small image to `repo` as `<image>:<tag>` through path routing; its manifest digest.
 async fn push_image(app: &TestApp, repo: &str, image: &str, tag: &str) -> String {
-    let c = push_blob(app, repo, image, b"{}").await;
-    let l = push_blob(app, repo, image, tag.as_bytes()).await;
+    let c = app.push_blob(repo, image, b"{}").await;
+    let l = app.push_blob(repo, image, tag.as_bytes()).await;
     let m = image_manifest(&c, 2, &l, tag.len());
     let path = format!("/v2/{repo}/{image}/manifests/{tag}");
     assert_eq!(
-        put_manifest(app, &path, OCI_MANIFEST, &m).await.status(),
+        app.put_manifest(&path, OCI_MANIFEST, &m).await.status(),
         201
     );
     digest(&m)
@@ -74,7 +72,7 @@ pub(crate) async fn wait_downloaded(app: &TestApp, repo: &str, paths: &[String])
 }
 
 async fn tag_pulls_record_downloads(app: TestApp) {
-    let upstream_port = free_port();
+    let upstream_port = repository_port();
     create(
         &app,
         "hosted",
@@ -91,21 +89,14 @@ async fn tag_pulls_record_downloads(app: TestApp) {
     );
 
     // docker's way: HEAD by tag, then GET by digest.
-    let r = req(&app, Method::HEAD, "/v2/h/one/manifests/v1")
-        .send()
-        .await
-        .unwrap();
+    let r = app.send(Method::HEAD, "/v2/h/one/manifests/v1").await;
     assert_eq!(r.status(), 200);
-    let r = req(&app, Method::GET, &format!("/v2/h/one/manifests/{d1}"))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send(Method::GET, &format!("/v2/h/one/manifests/{d1}"))
+        .await;
     assert_eq!(r.status(), 200);
     // A GET by tag counts for the tag and for the manifest by digest.
-    let r = req(&app, Method::GET, "/v2/h/two/manifests/v2")
-        .send()
-        .await
-        .unwrap();
+    let r = app.send(Method::GET, "/v2/h/two/manifests/v2").await;
     assert_eq!(r.status(), 200);
     wait_downloaded(
         &app,
@@ -133,21 +124,14 @@ async fn tag_pulls_record_downloads(app: TestApp) {
             "docker": {"forceBasicAuth": true}}),
     )
     .await;
-    let r = req(&app, Method::GET, "/v2/p/one/manifests/v1")
-        .send()
-        .await
-        .unwrap();
+    let r = app.send(Method::GET, "/v2/p/one/manifests/v1").await;
     assert_eq!(r.status(), 200);
     // docker's way through the proxy: HEAD by tag (fetched and cached), then GET by digest.
-    let r = req(&app, Method::HEAD, "/v2/p/two/manifests/v2")
-        .send()
-        .await
-        .unwrap();
+    let r = app.send(Method::HEAD, "/v2/p/two/manifests/v2").await;
     assert_eq!(r.status(), 200);
-    let r = req(&app, Method::GET, &format!("/v2/p/two/manifests/{d2}"))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send(Method::GET, &format!("/v2/p/two/manifests/{d2}"))
+        .await;
     assert_eq!(r.status(), 200);
     wait_downloaded(
         &app,
@@ -163,7 +147,7 @@ async fn tag_pulls_record_downloads(app: TestApp) {
 }
 
 async fn docker_pull_records_the_tag(app: TestApp) {
-    let port = free_port();
+    let port = repository_port();
     create(
         &app,
         "hosted",
@@ -222,10 +206,7 @@ async fn shutdown_flushes_downloads(db: Db) {
     )
     .await;
     push_image(&app, "s", "img", "v1").await;
-    let r = req(&app, Method::GET, "/v2/s/img/manifests/v1")
-        .send()
-        .await
-        .unwrap();
+    let r = app.send(Method::GET, "/v2/s/img/manifests/v1").await;
     assert_eq!(r.status(), 200);
     assert_eq!(
         last_downloaded(&app, "s", "v2/img/manifests/v1").await,

@@ -4,7 +4,8 @@
 
 use crate::both_backends;
 use crate::docker_cli::{image_id, import_image, login, ok, run, tag_and_push};
-use crate::helpers::{ADMIN_PASSWORD, TestApp, docker_body, free_port};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, docker_body, repository_port};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 both_backends!(group_serves_members_and_takes_pushes);
@@ -49,7 +50,7 @@ async fn group_serves_members_and_takes_pushes(app: TestApp) {
     }
 
     // The group on its own port, gb writable.
-    let port = free_port();
+    let port = repository_port();
     let r = app
         .post_json(
             "/service/rest/v1/repositories/docker/group",
@@ -76,23 +77,24 @@ async fn group_serves_members_and_takes_pushes(app: TestApp) {
     }
 
     // Tags of alpha come from both members, merged and sorted.
-    let http = reqwest::Client::new();
-    let tags: Value = http
-        .get(format!("http://{group}/v2/alpha-{unique}/tags/list"))
-        .basic_auth("admin", Some(ADMIN_PASSWORD))
-        .send()
+    let tags: Value = app
+        .send_to(
+            &group,
+            Method::GET,
+            &format!("/v2/alpha-{unique}/tags/list"),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(tags["tags"], json!(["1", "2"]));
-    let r = http
-        .get(format!("http://{group}/v2/nothing-{unique}/manifests/1"))
-        .basic_auth("admin", Some(ADMIN_PASSWORD))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_to(
+            &group,
+            Method::GET,
+            &format!("/v2/nothing-{unique}/manifests/1"),
+        )
+        .await;
     assert_eq!(r.status(), 404);
 
     // A push to the group lands in its writable member.
@@ -189,9 +191,7 @@ async fn group_serves_members_and_takes_pushes(app: TestApp) {
     ];
     for (body, field, says) in refused {
         let r = app
-            .as_user(
-                "admin",
-                ADMIN_PASSWORD,
+            .req(
                 reqwest::Method::PUT,
                 "/service/rest/v1/repositories/docker/group/gg",
             )

@@ -4,9 +4,11 @@
 //! docker CLI pushes and pulls through such a group; a group without a writable member says so.
 
 use crate::both_backends;
-use crate::docker::{OCI_MANIFEST, digest, error_code, image_manifest, push_blob, put_manifest};
 use crate::docker_cli::{image_id, import_image, login, ok, run, tag_and_push};
-use crate::helpers::{ADMIN_PASSWORD, TestApp, docker_body, free_port};
+use crate::helpers::{
+    ADMIN_PASSWORD, OCI_MANIFEST, TestApp, digest, docker_body, error_code, image_manifest,
+    refused_port, repository_port,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -23,7 +25,7 @@ async fn create_stopped_docker_proxy(app: &TestApp, name: &str) {
     let body = json!({
         "name": name, "online": true,
         "storage": {"blobStoreName": "default", "strictContentTypeValidation": true},
-        "proxy": {"remoteUrl": format!("http://127.0.0.1:{}", free_port()), "contentMaxAge": 1440, "metadataMaxAge": 1440},
+        "proxy": {"remoteUrl": format!("http://127.0.0.1:{}", refused_port()), "contentMaxAge": 1440, "metadataMaxAge": 1440},
         "negativeCache": {"enabled": true, "timeToLive": 1440},
         "httpClient": {"blocked": false, "autoBlock": true},
         "docker": {"v1Enabled": false, "forceBasicAuth": true}
@@ -53,13 +55,6 @@ async fn create_docker_group(
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
 }
 
-async fn send(app: &TestApp, method: Method, path: &str) -> reqwest::Response {
-    app.as_user("admin", ADMIN_PASSWORD, method, path)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn docker_group_skips_a_failing_member(app: TestApp) {
     create_stopped_docker_proxy(&app, "down").await;
     let r = app
@@ -71,10 +66,12 @@ async fn docker_group_skips_a_failing_member(app: TestApp) {
     assert_eq!(r.status(), 201);
     let config = br#"{"architecture":"amd64","os":"linux"}"#;
     let layer = b"a layer only the hosted member has";
-    let config_digest = push_blob(&app, "local", "app", config).await;
-    let layer_digest = push_blob(&app, "local", "app", layer).await;
+    let config_digest = app.push_blob("local", "app", config).await;
+    let layer_digest = app.push_blob("local", "app", layer).await;
     let manifest = image_manifest(&config_digest, config.len(), &layer_digest, layer.len());
-    let r = put_manifest(&app, "/v2/local/app/manifests/1", OCI_MANIFEST, &manifest).await;
+    let r = app
+        .put_manifest("/v2/local/app/manifests/1", OCI_MANIFEST, &manifest)
+        .await;
     assert_eq!(r.status(), 201);
     create_docker_group(&app, "both", &["down", "local"], None, None).await;
     let absent = digest(b"no member has this");
@@ -84,38 +81,37 @@ async fn docker_group_skips_a_failing_member(app: TestApp) {
     // auto-blocked member is skipped the same way.
     for round in ["upstream down", "upstream auto-blocked"] {
         for method in [Method::GET, Method::HEAD] {
-            let r = send(&app, method.clone(), "/v2/both/app/manifests/1").await;
+            let r = app.send(method.clone(), "/v2/both/app/manifests/1").await;
             assert_eq!(r.status(), 200, "{round}: {method} manifest");
             if method == Method::GET {
                 assert_eq!(r.bytes().await.unwrap().as_ref(), manifest.as_slice());
             }
-            let r = send(
-                &app,
-                method.clone(),
-                &format!("/v2/both/app/blobs/{layer_digest}"),
-            )
-            .await;
+            let r = app
+                .send(
+                    method.clone(),
+                    &format!("/v2/both/app/blobs/{layer_digest}"),
+                )
+                .await;
             assert_eq!(r.status(), 200, "{round}: {method} blob");
             if method == Method::GET {
                 assert_eq!(r.bytes().await.unwrap().as_ref(), layer);
             }
-            let r = send(&app, method.clone(), "/v2/both/app/manifests/absent").await;
+            let r = app
+                .send(method.clone(), "/v2/both/app/manifests/absent")
+                .await;
             assert_eq!(r.status(), 404, "{round}: {method} absent manifest");
             if method == Method::GET {
                 assert_eq!(error_code(r).await, "MANIFEST_UNKNOWN", "{round}");
             }
-            let r = send(
-                &app,
-                method.clone(),
-                &format!("/v2/both/app/blobs/{absent}"),
-            )
-            .await;
+            let r = app
+                .send(method.clone(), &format!("/v2/both/app/blobs/{absent}"))
+                .await;
             assert_eq!(r.status(), 404, "{round}: {method} absent blob");
             if method == Method::GET {
                 assert_eq!(error_code(r).await, "BLOB_UNKNOWN", "{round}");
             }
         }
-        let r = send(&app, Method::GET, "/v2/both/app/tags/list").await;
+        let r = app.send(Method::GET, "/v2/both/app/tags/list").await;
         assert_eq!(r.status(), 200, "{round}: tags");
         assert_eq!(r.json::<Value>().await.unwrap()["tags"], json!(["1"]));
         let status: Value = app
@@ -137,7 +133,7 @@ async fn docker_group_skips_a_failing_member(app: TestApp) {
         format!("/v2/only-down/app/blobs/{layer_digest}"),
         "/v2/only-down/app/tags/list".to_owned(),
     ] {
-        let r = send(&app, Method::GET, &path).await;
+        let r = app.send(Method::GET, &path).await;
         assert_eq!(r.status(), 503, "{path}");
         assert_eq!(error_code(r).await, "UNAVAILABLE", "{path}");
     }
@@ -159,7 +155,7 @@ async fn docker_group_without_writable_member_says_so(app: TestApp) {
         (Method::PUT, "/v2/reads/app/manifests/1"),
         (Method::DELETE, "/v2/reads/app/manifests/1"),
     ] {
-        let r = send(&app, method.clone(), path).await;
+        let r = app.send(method.clone(), path).await;
         assert_eq!(r.status(), 403, "{method} {path}");
         let e: Value = r.json().await.unwrap();
         assert_eq!(e["errors"][0]["code"], "DENIED", "{e}");
@@ -175,7 +171,7 @@ async fn raw_group_skips_a_failing_member(app: TestApp) {
     let proxy = json!({
         "name": "remote-down", "online": true,
         "storage": {"blobStoreName": "default", "strictContentTypeValidation": true},
-        "proxy": {"remoteUrl": format!("http://127.0.0.1:{}/", free_port()), "contentMaxAge": 1440, "metadataMaxAge": 1440},
+        "proxy": {"remoteUrl": format!("http://127.0.0.1:{}/", refused_port()), "contentMaxAge": 1440, "metadataMaxAge": 1440},
         "negativeCache": {"enabled": true, "timeToLive": 1440},
         "httpClient": {"blocked": false, "autoBlock": true}
     });
@@ -209,16 +205,22 @@ async fn raw_group_skips_a_failing_member(app: TestApp) {
     }
 
     for method in [Method::GET, Method::HEAD] {
-        let r = send(&app, method.clone(), "/repository/mixed/docs/a.txt").await;
+        let r = app
+            .send(method.clone(), "/repository/mixed/docs/a.txt")
+            .await;
         assert_eq!(r.status(), 200, "{method}");
         if method == Method::GET {
             assert_eq!(r.bytes().await.unwrap().as_ref(), b"hosted bytes");
         }
-        let r = send(&app, method.clone(), "/repository/mixed/docs/absent.txt").await;
+        let r = app
+            .send(method.clone(), "/repository/mixed/docs/absent.txt")
+            .await;
         assert_eq!(r.status(), 404, "{method}: no member that answered has it");
     }
     // No member answered: 503 naming the failing member.
-    let r = send(&app, Method::GET, "/repository/only-down/docs/a.txt").await;
+    let r = app
+        .send(Method::GET, "/repository/only-down/docs/a.txt")
+        .await;
     assert_eq!(r.status(), 503);
     let text = r.text().await.unwrap();
     assert!(text.contains("'remote-down'"), "{text}");
@@ -235,7 +237,7 @@ async fn docker_cli_through_a_group_with_a_stopped_upstream(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), 201);
-    let port = free_port();
+    let port = repository_port();
     create_docker_group(&app, "front", &["hub", "own"], Some("own"), Some(port)).await;
 
     let work = tempfile::tempdir().unwrap();
@@ -282,7 +284,7 @@ async fn docker_cli_push_to_a_group_without_writable_member(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), 201);
-    let port = free_port();
+    let port = repository_port();
     create_docker_group(&app, "read-only", &["own"], None, Some(port)).await;
     let work = tempfile::tempdir().unwrap();
     let config = work.path().join("docker-config");

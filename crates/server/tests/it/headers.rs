@@ -5,8 +5,8 @@
 //! `Referrer-Policy`; the favicon is served and linked.
 
 use crate::both_backends;
-use crate::docker::{image_manifest, push_blob, put_manifest};
-use crate::helpers::{TestApp, free_port, listening};
+use crate::helpers::{TestApp, image_manifest, listening, repository_port};
+use reqwest::Method;
 use reqwest::Response;
 use serde_json::json;
 
@@ -88,11 +88,8 @@ async fn content_responses_are_sandboxed(app: TestApp) {
     assert_eq!(r.status(), 404);
     assert_content_headers(&r, "a missing raw file");
     let r = app
-        .client
-        .get(app.url("/repository/site/docs/x.html"))
-        .send()
-        .await
-        .unwrap();
+        .send_anonymous(Method::GET, "/repository/site/docs/x.html")
+        .await;
     assert_eq!(r.status(), 401);
     assert_content_headers(&r, "a raw file without credentials");
     let r = app.get("/service/rest/repository/browse/site/docs/").await;
@@ -100,7 +97,7 @@ async fn content_responses_are_sandboxed(app: TestApp) {
     assert_content_headers(&r, "the browse listing");
 
     // Docker by path routing: a blob, a manifest, the version check, the catalogue.
-    let port = free_port();
+    let port = repository_port();
     let r = app
         .post_json(
             "/service/rest/v1/repositories/docker/hosted",
@@ -113,16 +110,16 @@ async fn content_responses_are_sandboxed(app: TestApp) {
     assert_eq!(r.status(), 201);
     let config = br#"{"architecture":"amd64","os":"linux"}"#;
     let layer = b"<html><script>alert(1)</script></html>";
-    let config_d = push_blob(&app, "images", "app", config).await;
-    let layer_d = push_blob(&app, "images", "app", layer).await;
+    let config_d = app.push_blob("images", "app", config).await;
+    let layer_d = app.push_blob("images", "app", layer).await;
     let manifest = image_manifest(&config_d, config.len(), &layer_d, layer.len());
-    let r = put_manifest(
-        &app,
-        "/v2/images/app/manifests/v1",
-        "application/vnd.oci.image.manifest.v1+json",
-        &manifest,
-    )
-    .await;
+    let r = app
+        .put_manifest(
+            "/v2/images/app/manifests/v1",
+            "application/vnd.oci.image.manifest.v1+json",
+            &manifest,
+        )
+        .await;
     assert_eq!(r.status(), 201);
     assert_content_headers(&r, "a manifest PUT");
     for path in [
@@ -160,7 +157,7 @@ async fn ui_pages_carry_security_headers(app: TestApp) {
         .build()
         .unwrap();
     let session =
-        crate::security::ui_sign_in(&app, &http, "admin", crate::helpers::ADMIN_PASSWORD).await;
+        crate::helpers::ui_sign_in(&app, &http, "admin", crate::helpers::ADMIN_PASSWORD).await;
     for (path, status) in [
         ("/", 303),
         ("/ui/", 200),

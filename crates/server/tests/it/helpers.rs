@@ -1,6 +1,7 @@
 //! `spawn_app`: the real application on port 0 with a fresh data dir and a fresh catalogue.
 
-use reqwest::{Client, Response};
+use reqwest::header::CONTENT_TYPE;
+use reqwest::{Client, Method, Response};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -161,7 +162,6 @@ pub fn start_binary(
     (child, format!("http://{addr}"), lines)
 }
 
-/// A port that was free a moment ago.
 /// Waits (at most 10 s) for something to listen on loopback `port`; whether it does.
 pub fn listening(port: u16) -> bool {
     for _ in 0..100 {
@@ -173,12 +173,71 @@ pub fn listening(port: u16) -> bool {
     false
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// A loopback port for a docker repository's `httpPort`, reserved until the server opens it:
+/// a listener on port 0 is handed over to the application (`connectors::hand_over`), which
+/// takes it instead of binding when a repository of this process is opened on that port. So no
+/// parallel test can take the port in between (a port merely free a moment ago could be).
+/// Only for an application running in this process (`spawn_app`, `start`).
+pub fn repository_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    let port = listener.local_addr().expect("bound address").port();
+    stowage_server::connectors::hand_over(listener);
+    port
+}
+
+/// A loopback port where nothing listens, for an upstream that is down: a socket is bound to it
+/// but does not listen, so connections are refused, and it is kept open until the test process
+/// ends, so no other test can start listening there.
+pub fn refused_port() -> u16 {
+    let socket = bound_not_listening();
+    let port = socket.local_addr().expect("bound address").port();
+    std::mem::forget(socket);
+    port
+}
+
+fn bound_not_listening() -> tokio::net::TcpSocket {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().unwrap())
+        .expect("bind port 0");
+    socket
+}
+
+/// Starts a helper program that must listen on a port given on its command line and cannot be
+/// handed a listener (chromedriver, docker-registry): `command(port)` with a port that was free
+/// a moment ago. Another process may take that port in between, so when the program exits
+/// before it listens (its bind failed), this tries again with another port, up to 5 times.
+pub fn spawn_on_port(
+    what: &str,
+    command: impl Fn(u16) -> std::process::Command,
+) -> (std::process::Child, u16) {
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("bind port 0")
+            .port();
+        let mut child = command(port)
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} runs: {e}"));
+        for _ in 0..100 {
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                // Still running a moment later: the listener is the child's, not another
+                // process's (a child whose bind failed exits at once).
+                std::thread::sleep(Duration::from_millis(200));
+                if let Ok(None) = child.try_wait() {
+                    return (child, port);
+                }
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("{what} did not listen on a free port in 5 attempts");
 }
 
 /// A docker hosted repository request body (Basic auth forced, `httpPort` = `port`).
@@ -210,7 +269,7 @@ impl TestApp {
 
     /// GET as admin.
     pub async fn get(&self, path: &str) -> Response {
-        self.as_user("admin", ADMIN_PASSWORD, reqwest::Method::GET, path)
+        self.as_user("admin", ADMIN_PASSWORD, Method::GET, path)
             .send()
             .await
             .expect("request")
@@ -231,7 +290,7 @@ impl TestApp {
 
     /// POST JSON as admin.
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
-        self.as_user("admin", ADMIN_PASSWORD, reqwest::Method::POST, path)
+        self.as_user("admin", ADMIN_PASSWORD, Method::POST, path)
             .json(body)
             .send()
             .await
@@ -264,7 +323,7 @@ impl TestApp {
         self.as_user(
             "admin",
             ADMIN_PASSWORD,
-            reqwest::Method::PUT,
+            Method::PUT,
             &format!("/repository/{repo}/{path}"),
         )
         .body(body)
@@ -313,6 +372,115 @@ impl TestApp {
         );
     }
 
+    /// Creates a role with `privileges` and contained `roles`, asserting 200.
+    pub async fn create_role(&self, id: &str, privileges: &[&str], roles: &[&str]) {
+        let r = self
+            .post_json(
+                "/service/rest/v1/security/roles",
+                &json!({"id": id, "name": id, "description": "test role",
+                        "privileges": privileges, "roles": roles}),
+            )
+            .await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    }
+
+    /// Turns anonymous access on or off, and checks that it took.
+    pub async fn set_anonymous(&self, enabled: bool) {
+        let r = self
+            .req(Method::PUT, "/service/rest/v1/security/anonymous")
+            .json(&json!({"enabled": enabled}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        let got = self.get_json("/service/rest/v1/security/anonymous").await;
+        assert_eq!(got["enabled"], enabled);
+        assert_eq!(got["userId"], "anonymous");
+    }
+
+    /// A request builder as admin on the main port (registry `/v2/…`, REST, content).
+    pub fn req(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.as_user("admin", ADMIN_PASSWORD, method, path)
+    }
+
+    /// Sends `method path` as admin without a body.
+    pub async fn send(&self, method: Method, path: &str) -> Response {
+        self.req(method, path).send().await.expect("request")
+    }
+
+    /// Sends `method path` with no credentials.
+    pub async fn send_anonymous(&self, method: Method, path: &str) -> Response {
+        self.client
+            .request(method, self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// GET as admin, the body as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.expect("json body")
+    }
+
+    /// A request builder as admin to a repository's own `port`.
+    pub fn on_port(&self, port: u16, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("http://127.0.0.1:{port}{path}"))
+            .basic_auth("admin", Some(ADMIN_PASSWORD))
+    }
+
+    /// Sends `method path` as admin to another listener at `host` (`127.0.0.1:<port>`: a
+    /// repository's own port).
+    pub async fn send_to(&self, host: &str, method: Method, path: &str) -> Response {
+        self.client
+            .request(method, format!("http://{host}{path}"))
+            .basic_auth("admin", Some(ADMIN_PASSWORD))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Creates a docker hosted repository (Basic auth forced, `latestPolicy` on), asserting 201.
+    pub async fn create_docker(&self, name: &str, write_policy: &str) {
+        let body = json!({
+            "name": name, "online": true,
+            "storage": {"blobStoreName": "default", "strictContentTypeValidation": true,
+                        "writePolicy": write_policy, "latestPolicy": true},
+            "docker": {"v1Enabled": false, "forceBasicAuth": true}
+        });
+        let r = self
+            .post_json("/service/rest/v1/repositories/docker/hosted", &body)
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    }
+
+    /// Pushes `data` to `/v2/<repo>/<image>` as one monolithic upload (asserting 201) and
+    /// returns its digest.
+    pub async fn push_blob(&self, repo: &str, image: &str, data: &[u8]) -> String {
+        let d = digest(data);
+        let r = self
+            .req(
+                Method::POST,
+                &format!("/v2/{repo}/{image}/blobs/uploads/?digest={d}"),
+            )
+            .body(data.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        d
+    }
+
+    /// PUTs manifest `body` of `media_type` to `path` as admin.
+    pub async fn put_manifest(&self, path: &str, media_type: &str, body: &[u8]) -> Response {
+        self.req(Method::PUT, path)
+            .header(CONTENT_TYPE, media_type)
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Sends `raw` bytes as one HTTP/1.1 request over a fresh connection and returns the status
     /// code (for paths an HTTP client library would normalise, like `/../`).
     pub async fn raw_http(&self, request_head: &str, body: &[u8]) -> u16 {
@@ -344,4 +512,89 @@ pub fn admin_basic() -> String {
 pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(data))
+}
+
+/// The OCI image manifest media type.
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// The OCI image index media type.
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// The `sha256:` digest of `data`.
+pub fn digest(data: &[u8]) -> String {
+    format!("sha256:{}", sha256_hex(data))
+}
+
+/// An OCI image manifest of one config and one layer.
+pub fn image_manifest(config: &str, config_len: usize, layer: &str, layer_len: usize) -> Vec<u8> {
+    serde_json::to_vec_pretty(&json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": config_len},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": layer_len}]
+    }))
+    .unwrap()
+}
+
+/// The code of the first error of a Distribution API error body.
+pub async fn error_code(r: Response) -> String {
+    let v: Value = r.json().await.unwrap();
+    v["errors"][0]["code"].as_str().unwrap().to_owned()
+}
+
+/// A signed-in browser session: its cookie and CSRF token.
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// The value of hidden form field `name` in `html`.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field"))
+        + marker.len();
+    html[start..][..html[start..].find('"').unwrap()].to_owned()
+}
+
+/// The `name=value` of cookie `name` that `r` sets.
+pub fn set_cookie(r: &Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+}
+
+/// Signs in through the form, as a browser does.
+pub async fn ui_sign_in(app: &TestApp, http: &Client, user: &str, pass: &str) -> Session {
+    let r = http.get(app.url("/ui/signin")).send().await.unwrap();
+    let pre = set_cookie(&r, "stowage_signin").expect("the sign-in cookie");
+    let token = hidden(&r.text().await.unwrap(), "token");
+    let r = http
+        .post(app.url("/ui/signin"))
+        .header("cookie", &pre)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "username={user}&password={pass}&token={token}&next=/ui/"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{user} signs in");
+    let cookie = set_cookie(&r, "stowage_session").expect("a session cookie");
+    let page = http
+        .get(app.url("/ui/tokens"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    Session {
+        csrf: hidden(&page, "csrf"),
+        cookie,
+    }
 }

@@ -5,7 +5,8 @@
 
 use crate::both_backends;
 use crate::docker_cli::{image_id, import_image, login, ok, run, tag_and_push};
-use crate::helpers::{ADMIN_PASSWORD, TestApp, free_port, sha256_hex};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, repository_port, sha256_hex, spawn_on_port};
+use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -26,7 +27,15 @@ impl Drop for Upstream {
 }
 
 fn start_upstream(dir: &Path, log: &Path, htpasswd: Option<&Path>) -> Upstream {
-    let port = free_port();
+    let (child, port) = spawn_on_port(
+        "docker-registry (scripts/test.sh installs docker-registry)",
+        |port| registry_command(dir, log, htpasswd, port),
+    );
+    Upstream { child, port }
+}
+
+/// `docker-registry serve` of `dir` on `port`, logging to `log`.
+fn registry_command(dir: &Path, log: &Path, htpasswd: Option<&Path>, port: u16) -> Command {
     let config = dir.join("config.yml");
     let auth = htpasswd
         .map(|f| {
@@ -45,19 +54,12 @@ fn start_upstream(dir: &Path, log: &Path, htpasswd: Option<&Path>) -> Upstream {
     )
     .unwrap();
     let out = std::fs::File::create(log).unwrap();
-    let child = Command::new("docker-registry")
-        .arg("serve")
+    let mut cmd = Command::new("docker-registry");
+    cmd.arg("serve")
         .arg(&config)
         .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .spawn()
-        .expect("docker-registry runs (scripts/test.sh installs docker-registry)");
-    let mut upstream = Upstream { child, port };
-    if crate::helpers::listening(port) {
-        return upstream;
-    }
-    let _ = upstream.child.kill();
-    panic!("docker-registry did not listen on {port}");
+        .stderr(Stdio::from(out));
+    cmd
 }
 
 async fn pull_through_cache(app: TestApp) {
@@ -104,7 +106,7 @@ async fn pull_through_cache(app: TestApp) {
     assert_eq!(r.status(), 201, "upload finished upstream");
 
     // The proxy, on its own port; metadataMaxAge 0 revalidates tags on every pull.
-    let port = free_port();
+    let port = repository_port();
     let body = json!({
         "name": "hub", "online": true,
         "storage": {"blobStoreName": "default", "strictContentTypeValidation": true},
@@ -184,12 +186,13 @@ async fn pull_through_cache(app: TestApp) {
     assert_eq!(components["items"][0]["version"], "1");
 
     // An unknown tag is MANIFEST_UNKNOWN.
-    let r = http
-        .get(format!("http://{registry}/v2/{name}/manifests/nope"))
-        .basic_auth("admin", Some(ADMIN_PASSWORD))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_to(
+            &registry,
+            Method::GET,
+            &format!("/v2/{name}/manifests/nope"),
+        )
+        .await;
     assert_eq!(r.status(), 404);
     assert_eq!(
         r.json::<Value>().await.unwrap()["errors"][0]["code"],
@@ -211,7 +214,7 @@ async fn pull_through_cache(app: TestApp) {
     );
     let own = format!("{main}/own/own-{unique}:1");
     tag_and_push(&config, &proxied, &own, "push to the hosted member").await;
-    let group_port = free_port();
+    let group_port = repository_port();
     let r = app
         .post_json(
             "/service/rest/v1/repositories/docker/group",
@@ -271,7 +274,7 @@ async fn pull_through_cache(app: TestApp) {
         ("authed", secret.as_str(), true),
         ("wrong-secret", "not-it", false),
     ] {
-        let port = free_port();
+        let port = repository_port();
         let mut body = body.clone();
         body["name"] = json!(repo);
         body["proxy"]["remoteUrl"] = json!(format!("http://{secured_addr}"));
@@ -335,21 +338,15 @@ async fn pull_through_cache(app: TestApp) {
         &run(config.clone(), vec!["pull".into(), proxied.clone()], None).await,
         "pull with the upstream down",
     );
-    let r = http
-        .get(format!("http://{registry}/v2/{name}/tags/list"))
-        .basic_auth("admin", Some(ADMIN_PASSWORD))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_to(&registry, Method::GET, &format!("/v2/{name}/tags/list"))
+        .await;
     assert_eq!(r.status(), 200, "cached tags while the upstream is down");
     assert_eq!(r.json::<Value>().await.unwrap()["tags"], json!(["1"]));
     // Nothing cached and no upstream: 503 UNAVAILABLE, not "unknown".
-    let r = http
-        .get(format!("http://{registry}/v2/other/manifests/1"))
-        .basic_auth("admin", Some(ADMIN_PASSWORD))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_to(&registry, Method::GET, "/v2/other/manifests/1")
+        .await;
     assert_eq!(r.status(), 503);
     assert_eq!(
         r.json::<Value>().await.unwrap()["errors"][0]["code"],
@@ -365,12 +362,13 @@ async fn pull_through_cache(app: TestApp) {
     assert_eq!(shown["status"]["status"], "AUTO_BLOCKED", "{shown}");
     assert!(shown["status"]["retryInSeconds"].as_u64().unwrap() > 0);
     // Pushing to a proxy is refused.
-    let r = http
-        .post(format!("http://{registry}/v2/{name}/blobs/uploads/"))
-        .basic_auth("admin", Some(ADMIN_PASSWORD))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .send_to(
+            &registry,
+            Method::POST,
+            &format!("/v2/{name}/blobs/uploads/"),
+        )
+        .await;
     assert_eq!(r.status(), 405);
 
     // Upstream credentials are stored but never shown.

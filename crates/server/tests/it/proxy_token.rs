@@ -6,8 +6,9 @@
 //! never as "manifest unknown". A second proxy keeps its cache in an S3 blob store.
 
 use crate::both_backends;
-use crate::docker::{OCI_MANIFEST, digest, error_code, image_manifest, push_blob, put_manifest};
-use crate::helpers::{ADMIN_PASSWORD, TestApp, free_port};
+use crate::helpers::{
+    ADMIN_PASSWORD, OCI_MANIFEST, TestApp, digest, error_code, image_manifest, repository_port,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -57,6 +58,105 @@ async fn cached_soon(app: &TestApp, repo: &str, hex: &str) -> bool {
     false
 }
 
+/// A TCP relay in front of a loopback port that records the request line of every request sent
+/// through it (before passing the request on), so a test can tell what a proxy asked its
+/// upstream, and wait for it.
+struct Recorder {
+    port: u16,
+    lines: tokio::sync::watch::Receiver<Vec<String>>,
+}
+
+impl Recorder {
+    async fn start(target: u16) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (seen, lines) = tokio::sync::watch::channel(Vec::new());
+        let seen = std::sync::Arc::new(seen);
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let Ok(outbound) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                else {
+                    continue;
+                };
+                let (mut from_client, mut to_client) = inbound.into_split();
+                let (mut from_upstream, mut to_upstream) = outbound.into_split();
+                tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut from_upstream, &mut to_client).await;
+                    let _ = to_client.shutdown().await;
+                });
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut head = Vec::new();
+                    loop {
+                        let n = match from_client.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        // A proxy's requests upstream (GET, HEAD) have no body: each one is a
+                        // head ending with a blank line.
+                        head.extend_from_slice(&buf[..n]);
+                        while let Some(end) = head.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let text = String::from_utf8_lossy(&head[..end]).into_owned();
+                            let line = text.lines().next().unwrap_or("").to_owned();
+                            seen.send_modify(|l| l.push(line));
+                            head.drain(..end + 4);
+                        }
+                        if to_upstream.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to_upstream.shutdown().await;
+                });
+            }
+        });
+        Self { port, lines }
+    }
+
+    /// How many requests so far began with `request` (`"GET /v2/…"`).
+    fn count(&self, request: &str) -> usize {
+        let prefix = format!("{request} ");
+        self.lines
+            .borrow()
+            .iter()
+            .filter(|l| l.starts_with(&prefix))
+            .count()
+    }
+
+    /// Waits (at most 30 s) until `n` requests began with `request`.
+    async fn wait_for(&self, request: &str, n: usize) {
+        let prefix = format!("{request} ");
+        let mut lines = self.lines.clone();
+        let reached = lines.wait_for(|l| l.iter().filter(|l| l.starts_with(&prefix)).count() >= n);
+        tokio::time::timeout(Duration::from_secs(30), reached)
+            .await
+            .unwrap_or_else(|_| panic!("{n} × {request} upstream: {:?}", self.lines.borrow()))
+            .unwrap();
+    }
+}
+
+/// Waits (at most 30 s) until the `default` blob store holds no temporary object: a proxy's
+/// download spools into one, which it removes (or commits) only once the download has ended
+/// and the blob has been recorded or refused.
+async fn spools_gone(app: &TestApp) {
+    let tmp = app.data_dir.path().join("blobs/default/tmp");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left: Vec<_> = std::fs::read_dir(&tmp)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if left.is_empty() {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "downloads still spooling: {left:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn proxy_body(name: &str, port: u16, upstream_port: u16, user: &str, password: &str) -> Value {
     json!({
         "name": name, "online": true,
@@ -72,7 +172,7 @@ fn proxy_body(name: &str, port: u16, upstream_port: u16, user: &str, password: &
 
 async fn proxy_of_a_token_flow_upstream(app: TestApp) {
     // The upstream: a hosted repository on its own port with the token flow, anonymous off.
-    let origin_port = free_port();
+    let origin_port = repository_port();
     let r = app
         .post_json(
             "/service/rest/v1/repositories/docker/hosted",
@@ -87,12 +187,14 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
     let config_json =
         br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
-    let config = push_blob(&app, "origin", "app", config_json).await;
+    let config = app.push_blob("origin", "app", config_json).await;
     // Layers larger than the blob store's in-memory copies of small blobs.
     let layer_bytes = pattern(3 * 1024 * 1024 + 17, 1);
-    let layer = push_blob(&app, "origin", "app", &layer_bytes).await;
+    let layer = app.push_blob("origin", "app", &layer_bytes).await;
     let manifest = image_manifest(&config, config_json.len(), &layer, layer_bytes.len());
-    let r = put_manifest(&app, "/v2/origin/app/manifests/1", OCI_MANIFEST, &manifest).await;
+    let r = app
+        .put_manifest("/v2/origin/app/manifests/1", OCI_MANIFEST, &manifest)
+        .await;
     assert_eq!(r.status(), 201);
 
     let http = reqwest::Client::builder()
@@ -126,11 +228,13 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
     app.create_user("locked", "locked-secret-1", &["origin-readers"])
         .await;
 
-    let mirror = free_port();
+    // The mirror reaches the origin through a relay that records what it asks.
+    let upstream = Recorder::start(origin_port).await;
+    let mirror = repository_port();
     let r = app
         .post_json(
             "/service/rest/v1/repositories/docker/proxy",
-            &proxy_body("mirror", mirror, origin_port, "puller", "puller-secret-1"),
+            &proxy_body("mirror", mirror, upstream.port, "puller", "puller-secret-1"),
         )
         .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
@@ -164,7 +268,17 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
         r.headers()["content-length"],
         layer_bytes.len().to_string().as_str()
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The relay saw the HEAD go upstream before the answer came back, and no GET.
+    let (head_upstream, get_upstream) = (
+        format!("HEAD /v2/app/blobs/{layer}"),
+        format!("GET /v2/app/blobs/{layer}"),
+    );
+    assert_eq!(upstream.count(&head_upstream), 1, "the HEAD asked upstream");
+    assert_eq!(
+        upstream.count(&get_upstream),
+        0,
+        "a HEAD downloaded the blob"
+    );
     assert!(
         !has_asset(&app, "mirror", layer_hex).await,
         "a HEAD cached the blob"
@@ -180,7 +294,7 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
     // A range of a blob not cached (a client resuming a pull) is served from the download,
     // which still fetches and caches the whole blob.
     let ranged_bytes = pattern(1024 * 1024 + 3, 3);
-    let ranged = push_blob(&app, "origin", "app", &ranged_bytes).await;
+    let ranged = app.push_blob("origin", "app", &ranged_bytes).await;
     let r = through(Method::GET, mirror, &format!("blobs/{ranged}"))
         .header("range", "bytes=1000-1999")
         .send()
@@ -197,6 +311,13 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
         "the whole blob was cached after a range of it"
     );
 
+    // Nor did that HEAD start a download since: the first upstream GET of the layer is the
+    // next one's.
+    assert_eq!(
+        upstream.count(&get_upstream),
+        0,
+        "a HEAD downloaded the blob"
+    );
     // GET: the bytes, then the cached copy.
     let r = through(Method::GET, mirror, &format!("blobs/{layer}"))
         .send()
@@ -227,7 +348,7 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
         )
         .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
-    let on_s3 = free_port();
+    let on_s3 = repository_port();
     let mut body = proxy_body("mirror-s3", on_s3, origin_port, "puller", "puller-secret-1");
     body["storage"]["blobStoreName"] = json!("proxy-s3");
     let r = app
@@ -249,7 +370,7 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
 
     // A blob the upstream serves corrupted: no client gets it whole, the proxy keeps no copy.
     let bad_bytes = pattern(2 * 1024 * 1024 + 5, 2);
-    let bad = push_blob(&app, "origin", "app", &bad_bytes).await;
+    let bad = app.push_blob("origin", "app", &bad_bytes).await;
     let bad_hex = bad.trim_start_matches("sha256:").to_owned();
     let file = find_file(app.data_dir.path(), &bad_hex).expect("the origin's blob file");
     let mut corrupt = bad_bytes.clone();
@@ -273,7 +394,12 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
             status => assert_eq!(status, 503, "attempt {attempt}"),
         }
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The blob was downloaded (each attempt downloads it, or joins a download in flight), and
+    // the downloads have ended: a spool is gone once its blob is recorded or refused.
+    upstream
+        .wait_for(&format!("GET /v2/app/blobs/{bad}"), 1)
+        .await;
+    spools_gone(&app).await;
     assert!(
         !has_asset(&app, "mirror", &bad_hex).await,
         "a corrupt blob was cached"
@@ -281,7 +407,7 @@ async fn proxy_of_a_token_flow_upstream(app: TestApp) {
 
     // Rate limiting: the upstream locks a user out after 10 failed sign-ins in a row and then
     // answers 429 with Retry-After. A proxy with that user's wrong password passes it on.
-    let locked = free_port();
+    let locked = repository_port();
     let r = app
         .post_json(
             "/service/rest/v1/repositories/docker/proxy",

@@ -1,7 +1,7 @@
 //! Raw hosted repositories over HTTP: round trips, headers, ranges, write policies, bad paths.
 
 use crate::both_backends;
-use crate::helpers::{ADMIN_PASSWORD, TestApp, admin_basic, sha256_hex};
+use crate::helpers::{TestApp, admin_basic, sha256_hex};
 use reqwest::Method;
 use reqwest::header::{CONTENT_TYPE, ETAG, IF_NONE_MATCH, LAST_MODIFIED, RANGE};
 
@@ -33,15 +33,8 @@ async fn put_get_head_delete_round_trip(app: TestApp) {
     assert_eq!(r.bytes().await.unwrap().as_ref(), body.as_slice());
 
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::HEAD,
-            "/repository/files/releases/v1/app.tar.gz",
-        )
-        .send()
-        .await
-        .unwrap();
+        .send(Method::HEAD, "/repository/files/releases/v1/app.tar.gz")
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-length"], body.len().to_string());
 
@@ -69,15 +62,8 @@ async fn put_get_head_delete_round_trip(app: TestApp) {
     );
 
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::DELETE,
-            "/repository/files/releases/v1/notes.txt",
-        )
-        .send()
-        .await
-        .unwrap();
+        .send(Method::DELETE, "/repository/files/releases/v1/notes.txt")
+        .await;
     assert_eq!(r.status(), 204);
     assert_eq!(
         app.get("/repository/files/releases/v1/notes.txt")
@@ -119,14 +105,9 @@ async fn ranges_and_conditional_get(app: TestApp) {
     app.create_raw("files", "ALLOW").await;
     app.put_file("files", "a.bin", "0123456789").await;
     let ranged = |range: &'static str| {
-        app.as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::GET,
-            "/repository/files/a.bin",
-        )
-        .header(RANGE, range)
-        .send()
+        app.req(Method::GET, "/repository/files/a.bin")
+            .header(RANGE, range)
+            .send()
     };
     let r = ranged("bytes=2-5").await.unwrap();
     assert_eq!(r.status(), 206);
@@ -142,12 +123,7 @@ async fn ranges_and_conditional_get(app: TestApp) {
 
     let etag = app.get("/repository/files/a.bin").await.headers()[ETAG].clone();
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::GET,
-            "/repository/files/a.bin",
-        )
+        .req(Method::GET, "/repository/files/a.bin")
         .header(IF_NONE_MATCH, etag)
         .send()
         .await
@@ -257,11 +233,8 @@ async fn credentials_are_required(app: TestApp) {
     app.create_raw("files", "ALLOW").await;
     app.put_file("files", "a.txt", "x").await;
     let r = app
-        .client
-        .get(app.url("/repository/files/a.txt"))
-        .send()
-        .await
-        .unwrap();
+        .send_anonymous(Method::GET, "/repository/files/a.txt")
+        .await;
     assert_eq!(r.status(), 401);
     assert!(
         r.headers()["www-authenticate"]

@@ -3,7 +3,7 @@
 //! is down, a group answering from its members in order, and what both refuse.
 
 use crate::both_backends;
-use crate::helpers::{TestApp, free_port};
+use crate::helpers::TestApp;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 
@@ -18,35 +18,48 @@ impl Drop for Remote {
     }
 }
 
-pub(crate) fn serve_dir(dir: &std::path::Path, port: u16) -> Remote {
-    let child = Command::new("python3")
+/// Serves `dir` with `http.server` on a port it picks itself (port 0), read back from its
+/// "Serving HTTP on 127.0.0.1 port N" line; the server listens once it has printed that.
+pub(crate) fn serve_dir(dir: &std::path::Path) -> (Remote, u16) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new("python3")
         .args([
+            "-u",
             "-m",
             "http.server",
-            &port.to_string(),
+            "0",
             "--bind",
             "127.0.0.1",
             "--directory",
         ])
         .arg(dir)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("python3 runs");
+    let stdout = child.stdout.take().unwrap();
     let mut remote = Remote(child);
-    if crate::helpers::listening(port) {
-        return remote;
+    let mut line = String::new();
+    let _ = BufReader::new(stdout).read_line(&mut line);
+    let port = line
+        .split(" port ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|p| p.parse().ok());
+    match port {
+        Some(port) => (remote, port),
+        None => {
+            let _ = remote.0.kill();
+            panic!("http.server did not say where it listens: {line:?}");
+        }
     }
-    let _ = remote.0.kill();
-    panic!("http.server did not listen on {port}");
 }
 
 async fn raw_proxy_and_group(app: TestApp) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("dist")).unwrap();
     std::fs::write(dir.path().join("dist/tool-1.0.tar.gz"), b"remote bytes v1").unwrap();
-    let port = free_port();
-    let remote = serve_dir(dir.path(), port);
+    let (remote, port) = serve_dir(dir.path());
 
     let proxy = json!({
         "name": "upstream-files", "online": true,

@@ -1,7 +1,7 @@
 //! `/v1/repositories`, `/v1/components`, `/v1/assets` and `/v1/status`.
 
 use crate::both_backends;
-use crate::helpers::{ADMIN_PASSWORD, TestApp, raw_hosted};
+use crate::helpers::{TestApp, raw_hosted};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -58,9 +58,7 @@ async fn create_read_update_delete(app: TestApp) {
     let mut body = raw_hosted("raw-hosted", "allow_once");
     body["raw"] = json!({ "contentDisposition": "INLINE" });
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
+        .req(
             Method::PUT,
             "/service/rest/v1/repositories/raw/hosted/raw-hosted",
         )
@@ -80,9 +78,7 @@ async fn create_read_update_delete(app: TestApp) {
 
     // Renaming or moving to another blob store through PUT is refused.
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
+        .req(
             Method::PUT,
             "/service/rest/v1/repositories/raw/hosted/raw-hosted",
         )
@@ -94,15 +90,8 @@ async fn create_read_update_delete(app: TestApp) {
 
     app.put_file("raw-hosted", "a.txt", "x").await;
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::DELETE,
-            "/service/rest/v1/repositories/raw-hosted",
-        )
-        .send()
-        .await
-        .unwrap();
+        .send(Method::DELETE, "/service/rest/v1/repositories/raw-hosted")
+        .await;
     assert_eq!(r.status(), 204);
     assert_eq!(
         app.get("/service/rest/v1/repositories/raw-hosted")
@@ -112,15 +101,8 @@ async fn create_read_update_delete(app: TestApp) {
     );
     assert_eq!(app.get("/repository/raw-hosted/a.txt").await.status(), 404);
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::DELETE,
-            "/service/rest/v1/repositories/raw-hosted",
-        )
-        .send()
-        .await
-        .unwrap();
+        .send(Method::DELETE, "/service/rest/v1/repositories/raw-hosted")
+        .await;
     assert_eq!(r.status(), 404);
 }
 
@@ -156,12 +138,7 @@ async fn bad_requests_name_the_field(app: TestApp) {
         assert!(errors[0]["message"].as_str().unwrap().contains(field));
     }
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
-            Method::POST,
-            "/service/rest/v1/repositories/raw/hosted",
-        )
+        .req(Method::POST, "/service/rest/v1/repositories/raw/hosted")
         .header("content-type", "application/json")
         .body("{not json")
         .send()
@@ -327,10 +304,7 @@ async fn assets_and_components_page_and_delete(app: TestApp) {
     assert!(c["version"].is_null());
     assert_eq!(c["assets"][0]["path"], "dir2/file5.txt");
 
-    let del = |path: String| {
-        app.as_user("admin", ADMIN_PASSWORD, Method::DELETE, &path)
-            .send()
-    };
+    let del = |path: String| app.req(Method::DELETE, &path).send();
     assert_eq!(
         del(format!("/service/rest/v1/assets/{id}"))
             .await

@@ -31,7 +31,7 @@ fn raw_group(name: &str, raw: Option<Value>) -> Value {
 }
 
 async fn send(app: &TestApp, method: Method, path: &str, body: &Value) -> reqwest::Response {
-    app.as_user("admin", ADMIN_PASSWORD, method, path)
+    app.req(method, path)
         .json(body)
         .send()
         .await

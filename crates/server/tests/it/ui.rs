@@ -7,7 +7,7 @@
 
 use crate::browser;
 use crate::docker_cli::{import_image, login, ok, run, tag_and_push};
-use crate::helpers::{Db, free_port, fresh_postgres_url, start, test_config};
+use crate::helpers::{Db, fresh_postgres_url, repository_port, start, test_config};
 use fantoccini::Locator;
 use serde_json::Value;
 
@@ -96,7 +96,7 @@ async fn admin_ui(db: Db) {
     assert!(!data.path().join("admin.password").exists());
 
     // A docker hosted repository with its own port, through the form.
-    let port = free_port();
+    let port = repository_port();
     ui.go("/ui/admin/repositories").await;
     ui.click_link("docker (hosted)").await;
     ui.fill("#f-name", "ui-docker").await;

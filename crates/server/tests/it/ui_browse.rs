@@ -4,9 +4,7 @@
 //! cached file says where it was cached from.
 
 use crate::both_backends;
-use crate::docker::{image_manifest, push_blob, put_manifest};
-use crate::helpers::{ADMIN_PASSWORD, TestApp, free_port};
-use crate::security::{Session, ui_sign_in};
+use crate::helpers::{ADMIN_PASSWORD, Session, TestApp, image_manifest, refused_port, ui_sign_in};
 use serde_json::{Value, json};
 
 both_backends!(
@@ -65,16 +63,16 @@ async fn push_image(
 ) -> (String, String) {
     let config = format!(r#"{{"architecture":"amd64","os":"linux","seed":"{seed}"}}"#);
     let layer = format!("layer of {seed}");
-    let config_d = push_blob(app, repo, image, config.as_bytes()).await;
-    let layer_d = push_blob(app, repo, image, layer.as_bytes()).await;
+    let config_d = app.push_blob(repo, image, config.as_bytes()).await;
+    let layer_d = app.push_blob(repo, image, layer.as_bytes()).await;
     let manifest = image_manifest(&config_d, config.len(), &layer_d, layer.len());
-    let r = put_manifest(
-        app,
-        &format!("/v2/{repo}/{image}/manifests/{tag}"),
-        "application/vnd.oci.image.manifest.v1+json",
-        &manifest,
-    )
-    .await;
+    let r = app
+        .put_manifest(
+            &format!("/v2/{repo}/{image}/manifests/{tag}"),
+            "application/vnd.oci.image.manifest.v1+json",
+            &manifest,
+        )
+        .await;
     assert_eq!(r.status(), 201);
     (
         r.headers()["docker-content-digest"]
@@ -201,7 +199,7 @@ fn component_id(items: &[Value], name: &str, version: &str) -> String {
 
 async fn auto_blocked_proxy_says_so(app: TestApp) {
     // Nothing listens on the remote's port.
-    let dead = free_port();
+    let dead = refused_port();
     create(
         &app,
         "docker/proxy",
@@ -299,8 +297,7 @@ async fn digest_prefix_search(app: TestApp) {
 async fn cached_files_say_where_from(app: TestApp) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tool.txt"), b"remote bytes").unwrap();
-    let port = free_port();
-    let _remote = crate::raw_proxy::serve_dir(dir.path(), port);
+    let (_remote, port) = crate::raw_proxy::serve_dir(dir.path());
     let remote = format!("http://127.0.0.1:{port}/");
     create(
         &app,

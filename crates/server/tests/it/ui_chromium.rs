@@ -4,7 +4,6 @@
 //! instead of running off a narrow page.
 
 use crate::browser::{self, Ui};
-use crate::docker::push_blob;
 use crate::helpers::{ADMIN_PASSWORD, Db, TestApp, spawn_app};
 use fantoccini::Locator;
 use serde_json::json;
@@ -137,7 +136,9 @@ async fn long_titles_wrap_on_a_narrow_page() {
         )
         .await;
     assert_eq!(r.status(), 201);
-    let digest = push_blob(&app, "images", "app", b"a layer with a long name").await;
+    let digest = app
+        .push_blob("images", "app", b"a layer with a long name")
+        .await;
     let path = format!("v2/-/blobs/{digest}");
     let asset = asset_id(&app, "images", &path).await;
 

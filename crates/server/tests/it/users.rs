@@ -1,7 +1,7 @@
 //! `/v1/security/users`: create, list, change password; credentials follow the change.
 
 use crate::both_backends;
-use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use crate::helpers::TestApp;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -77,9 +77,7 @@ async fn create_list_and_change_password(app: TestApp) {
         .unwrap();
     assert_eq!(r.status(), 403);
     let r = app
-        .as_user(
-            "admin",
-            ADMIN_PASSWORD,
+        .req(
             Method::PUT,
             "/service/rest/v1/security/users/ghost/change-password",
         )

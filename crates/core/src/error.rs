@@ -57,6 +57,18 @@ pub enum CoreError {
     Internal(String),
 }
 
+/// `e` and its causes, joined with ": ".
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
 impl CoreError {
     /// A validation error for `field`.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -64,5 +76,21 @@ impl CoreError {
             field: field.into(),
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_joins_every_source() {
+        let io = std::io::Error::other("disk on fire");
+        assert_eq!(chain(&io), "disk on fire");
+        let e = CoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            CoreError::Internal("inner".into()),
+        ));
+        assert_eq!(chain(&e), "i/o error: inner");
     }
 }

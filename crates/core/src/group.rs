@@ -248,7 +248,7 @@ pub async fn ask(ctx: &ContentContext, req: &HttpRequest, member: Repository) ->
             tracing::warn!(
                 group = %ctx.repository.name,
                 member = %name,
-                error = %error_chain(&e),
+                error = %crate::chain(&e),
                 "group member failed; skipped"
             );
             return Ok(Answer::Failed(MemberFailure {
@@ -295,17 +295,6 @@ pub fn describe_failures(failures: &[MemberFailure]) -> String {
         .map(|f| format!("'{}' ({})", f.member, f.reason))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 #[cfg(test)]

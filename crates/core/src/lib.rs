@@ -16,7 +16,7 @@ pub mod proxy;
 pub mod security;
 pub mod storage;
 
-pub use error::{CoreError, Result};
+pub use error::{CoreError, Result, chain};
 pub use object_store;
 
 /// Milliseconds since the Unix epoch, the catalogue's one time representation.

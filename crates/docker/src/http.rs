@@ -96,7 +96,7 @@ impl Failure {
                     resp
                 }
                 None => {
-                    tracing::error!(error = %chain(&e), "registry request failed");
+                    tracing::error!(error = %stowage_core::chain(&e), "registry request failed");
                     HttpResponse::InternalServerError()
                         .insert_header(API_VERSION)
                         .body("internal error; see the server log\n")
@@ -104,17 +104,6 @@ impl Failure {
             },
         }
     }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
 }
 
 /// Serves a stored manifest or blob asset as the registry does: `Docker-Content-Digest`, the

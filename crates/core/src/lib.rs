@@ -6,6 +6,7 @@
 
 pub mod catalogue;
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod format;
 pub mod group;
@@ -16,6 +17,7 @@ pub mod proxy;
 pub mod security;
 pub mod storage;
 
+pub use digest::Sha256;
 pub use error::{CoreError, Result, chain};
 pub use object_store;
 

@@ -4,6 +4,7 @@
 //! [`storage`] of blobs, users and permissions ([`security`]), typed [`config`]uration and the
 //! [`format`] plug-in interface that format crates (raw, docker, …) implement.
 
+pub mod attributes;
 pub mod catalogue;
 pub mod config;
 pub mod digest;

@@ -92,11 +92,7 @@ pub struct Repository {
 impl Repository {
     /// The write policy in `attributes.storage.writePolicy` (ALLOW when absent).
     pub fn write_policy(&self) -> WritePolicy {
-        self.attributes
-            .pointer("/storage/writePolicy")
-            .and_then(|v| v.as_str())
-            .and_then(|s| WritePolicy::parse(s).ok())
-            .unwrap_or(WritePolicy::Allow)
+        crate::attributes::StorageAttributes::of(&self.attributes).write_policy()
     }
 }
 

@@ -222,8 +222,9 @@ pub struct RepositoryRequest {
 }
 
 impl RepositoryRequest {
-    /// Validates `name`, `online` and `storage.blobStoreName`, in that order.
-    pub fn common(&self) -> Result<(RepositoryName, bool, String)> {
+    /// Validates `name`, `online` and `storage.blobStoreName`, in that order, with the same
+    /// fields and messages as `format::parse_common` (which reads them untyped).
+    pub fn validate_common(&self) -> Result<(RepositoryName, bool, String)> {
         let name = self
             .name
             .valid()
@@ -520,13 +521,15 @@ mod tests {
                 "storage.blobStoreName: is required",
             ),
         ] {
-            let e = read::<RepositoryRequest>(&body).common().unwrap_err();
+            let e = read::<RepositoryRequest>(&body)
+                .validate_common()
+                .unwrap_err();
             assert_eq!(e.to_string(), says, "{body}");
         }
         let ok = read::<RepositoryRequest>(
             &json!({"name": "a", "online": false, "storage": {"blobStoreName": "s"}}),
         );
-        let (name, online, store) = ok.common().unwrap();
+        let (name, online, store) = ok.validate_common().unwrap();
         assert_eq!((name.as_str(), online, store.as_str()), ("a", false, "s"));
     }
 

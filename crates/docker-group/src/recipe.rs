@@ -42,7 +42,7 @@ impl Recipe for DockerGroupRecipe {
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let request = DockerRepositoryRequest::read(body);
-        let (name, online, blob_store) = request.common()?;
+        let (name, online, blob_store) = request.validate_common()?;
         let members = parse_member_names(&request.common.group)?;
         let writable = request.common.group.writable_member.non_empty();
         if let Some(w) = writable

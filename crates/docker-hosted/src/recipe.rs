@@ -28,7 +28,7 @@ impl Recipe for DockerHostedRecipe {
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let request = DockerRepositoryRequest::read(body);
-        let (name, online, blob_store) = request.common()?;
+        let (name, online, blob_store) = request.validate_common()?;
         let storage = &request.common.storage;
         let policy = storage.parse_write_policy()?;
         let strict = request.strict_content_type_validation()?;

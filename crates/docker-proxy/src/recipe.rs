@@ -32,7 +32,7 @@ impl Recipe for DockerProxyRecipe {
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let request = DockerRepositoryRequest::read(body);
-        let (name, online, blob_store) = request.common()?;
+        let (name, online, blob_store) = request.validate_common()?;
         let common = &request.common;
         let remote = common.proxy.parse_remote_url()?;
         let parsed = reqwest::Url::parse(remote)

@@ -30,8 +30,8 @@ impl DockerRepositoryRequest {
 
     /// `name`, `online` and `storage.blobStoreName`, validated (a docker repository's name must
     /// be lowercase).
-    pub fn common(&self) -> Result<(stowage_core::names::RepositoryName, bool, String)> {
-        let (name, online, blob_store) = self.common.common()?;
+    pub fn validate_common(&self) -> Result<(stowage_core::names::RepositoryName, bool, String)> {
+        let (name, online, blob_store) = self.common.validate_common()?;
         if name.as_str().chars().any(|c| c.is_ascii_uppercase()) {
             return Err(CoreError::invalid(
                 "name",

@@ -27,7 +27,7 @@ impl Recipe for RawGroupRecipe {
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let request = RawRepositoryRequest::read(body);
-        let (name, online, blob_store) = request.common.common()?;
+        let (name, online, blob_store) = request.common.validate_common()?;
         let members = parse_member_names(&request.common.group)?;
         Ok(RepositorySpec {
             name,

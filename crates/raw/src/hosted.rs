@@ -27,7 +27,7 @@ impl Recipe for RawHostedRecipe {
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let request = RawRepositoryRequest::read(body);
         let common = &request.common;
-        let (name, online, blob_store) = common.common()?;
+        let (name, online, blob_store) = common.validate_common()?;
         let strict = common
             .storage
             .strict_content_type_validation

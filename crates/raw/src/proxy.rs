@@ -166,7 +166,7 @@ impl Recipe for RawProxyRecipe {
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
         let request = RawRepositoryRequest::read(body);
         let common = &request.common;
-        let (name, online, blob_store) = common.common()?;
+        let (name, online, blob_store) = common.validate_common()?;
         let remote = common.proxy.parse_remote_url()?;
         let parsed = reqwest::Url::parse(remote)
             .map_err(|e| CoreError::invalid("proxy.remoteUrl", format!("is not a URL ({e})")))?;

@@ -82,3 +82,19 @@ impl CoreError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_joins_every_source() {
+        let io = std::io::Error::other("disk on fire");
+        assert_eq!(chain(&io), "disk on fire");
+        let e = CoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            CoreError::Internal("inner".into()),
+        ));
+        assert_eq!(chain(&e), "i/o error: inner");
+    }
+}

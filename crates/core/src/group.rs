@@ -4,6 +4,7 @@
 //! which a group reads through its members ([`resolve`]: in order, failing members skipped), and
 //! the repositories whose content a group serves, in order.
 
+use crate::attributes::{Given, GroupAttributes};
 use crate::catalogue::Catalogue;
 use crate::format::{ContentContext, Services};
 use crate::model::{RepoKind, Repository};
@@ -19,27 +20,18 @@ const FIELD: &str = "group.memberNames";
 
 /// The member names stored in a group's attributes, in order.
 pub fn member_names(attributes: &Value) -> Vec<String> {
-    attributes
-        .pointer("/group/memberNames")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+    GroupAttributes::of(attributes).member_names()
 }
 
 /// `group.memberNames` of a create or update request: a list of at least one repository name,
 /// none twice.
-pub fn parse_member_names(body: &Value) -> Result<Vec<String>> {
-    let members: Vec<String> = match body.pointer("/group/memberNames") {
-        Some(Value::Array(a)) => a
+pub fn parse_member_names(group: &GroupAttributes) -> Result<Vec<String>> {
+    let members: Vec<String> = match &group.member_names {
+        Given::Valid(names) => names
             .iter()
             .map(|m| {
-                m.as_str()
-                    .map(str::to_owned)
+                m.valid()
+                    .cloned()
                     .ok_or_else(|| CoreError::invalid(FIELD, "must be a list of repository names"))
             })
             .collect::<Result<_>>()?,
@@ -248,7 +240,7 @@ pub async fn ask(ctx: &ContentContext, req: &HttpRequest, member: Repository) ->
             tracing::warn!(
                 group = %ctx.repository.name,
                 member = %name,
-                error = %error_chain(&e),
+                error = %crate::chain(&e),
                 "group member failed; skipped"
             );
             return Ok(Answer::Failed(MemberFailure {
@@ -297,17 +289,6 @@ pub fn describe_failures(failures: &[MemberFailure]) -> String {
         .join("; ")
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,8 +296,13 @@ mod tests {
 
     #[test]
     fn member_names_are_parsed_and_refused_with_their_field() {
+        let parse = |body: &Value| {
+            parse_member_names(
+                &crate::attributes::read::<crate::attributes::RepositoryRequest>(body).group,
+            )
+        };
         let ok = json!({"group": {"memberNames": ["a", "b"]}});
-        assert_eq!(parse_member_names(&ok).unwrap(), ["a", "b"]);
+        assert_eq!(parse(&ok).unwrap(), ["a", "b"]);
         assert_eq!(member_names(&ok), ["a", "b"]);
         for (body, says) in [
             (json!({}), "is required"),
@@ -331,7 +317,7 @@ mod tests {
                 "'a' twice",
             ),
         ] {
-            let e = parse_member_names(&body).unwrap_err();
+            let e = parse(&body).unwrap_err();
             assert!(
                 matches!(&e, CoreError::Invalid { field, .. } if field == FIELD),
                 "{e}"

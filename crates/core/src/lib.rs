@@ -4,8 +4,10 @@
 //! [`storage`] of blobs, users and permissions ([`security`]), typed [`config`]uration and the
 //! [`format`] plug-in interface that format crates (raw, docker, …) implement.
 
+pub mod attributes;
 pub mod catalogue;
 pub mod config;
+pub mod digest;
 pub mod error;
 pub mod format;
 pub mod group;
@@ -17,7 +19,8 @@ pub mod security;
 pub mod storage;
 pub mod web;
 
-pub use error::{CoreError, Result};
+pub use digest::Sha256;
+pub use error::{CoreError, Result, chain};
 pub use object_store;
 
 /// Milliseconds since the Unix epoch, the catalogue's one time representation.

@@ -92,11 +92,7 @@ pub struct Repository {
 impl Repository {
     /// The write policy in `attributes.storage.writePolicy` (ALLOW when absent).
     pub fn write_policy(&self) -> WritePolicy {
-        self.attributes
-            .pointer("/storage/writePolicy")
-            .and_then(|v| v.as_str())
-            .and_then(|s| WritePolicy::parse(s).ok())
-            .unwrap_or(WritePolicy::Allow)
+        crate::attributes::StorageAttributes::of(&self.attributes).write_policy()
     }
 }
 
@@ -105,10 +101,18 @@ impl Repository {
 pub struct BlobRef {
     /// Blob store name.
     pub blob_store: String,
-    /// Lowercase hex sha256 of the content.
+    /// Lowercase hex sha256 of the content, as the catalogue's `blob_sha256` column holds it
+    /// (see [`BlobRef::digest`] for it typed).
     pub sha256: String,
     /// Size in bytes.
     pub size: i64,
+}
+
+impl BlobRef {
+    /// The content's digest, validated (an error when the stored hex is not a sha256).
+    pub fn digest(&self) -> crate::Result<crate::Sha256> {
+        crate::Sha256::from_hex(&self.sha256)
+    }
 }
 
 /// A component: a versioned thing in a repository (a raw file, an image tag).

@@ -2,6 +2,9 @@
 //! "forever"), the connection settings (`httpClient.connection`), the negative cache of paths the
 //! remote did not have, and the masking of upstream secrets when a repository is shown.
 
+use crate::attributes::{
+    ConnectionAttributes, Given, HttpClientAttributes, NegativeCacheAttributes,
+};
 use crate::format::SECRET_PLACEHOLDER;
 use crate::{CoreError, Result};
 use serde_json::{Value, json};
@@ -14,40 +17,25 @@ const FOREVER: Duration = Duration::from_secs(365 * 86_400);
 /// Entries a negative cache holds before it drops the expired ones.
 const NEGATIVE_CACHE_TIDY_AT: usize = 100_000;
 
-/// Minutes at `ptr` of a create or update request (`-1`: forever), `default` when absent;
-/// anything else is refused naming `field`.
-pub fn parse_minutes(body: &Value, ptr: &str, field: &str, default: i64) -> Result<i64> {
-    match body.pointer(ptr) {
-        None | Some(Value::Null) => Ok(default),
-        Some(v) => v
-            .as_i64()
-            .filter(|m| *m >= -1)
-            .ok_or_else(|| CoreError::invalid(field, "must be a number of minutes (-1: forever)")),
-    }
-}
-
 /// Nexus's `httpClient.connection` of a create or update request, as stored: `retries` 0 to 10
 /// (default 2), `timeout` 1 to 3600 seconds (default 60) and `userAgentSuffix` (null when empty).
-pub fn parse_connection(body: &Value) -> Result<Value> {
-    let number =
-        |key: &str, range: std::ops::RangeInclusive<u64>, default: u64, says: &str| match body
-            .pointer(&format!("/httpClient/connection/{key}"))
-        {
-            None | Some(Value::Null) => Ok(default),
-            Some(v) => v
-                .as_u64()
-                .filter(|n| range.contains(n))
-                .ok_or_else(|| CoreError::invalid(format!("httpClient.connection.{key}"), says)),
-        };
-    let suffix = body
-        .pointer("/httpClient/connection/userAgentSuffix")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
+pub fn parse_connection(connection: &ConnectionAttributes) -> Result<Value> {
+    let number = |key: &str,
+                  given: &Given<u64>,
+                  range: std::ops::RangeInclusive<u64>,
+                  default: u64,
+                  says: &str| match given {
+        Given::Absent | Given::Null => Ok(default),
+        Given::Valid(n) if range.contains(n) => Ok(*n),
+        _ => Err(CoreError::invalid(
+            format!("httpClient.connection.{key}"),
+            says,
+        )),
+    };
     Ok(json!({
-        "retries": number("retries", 0..=10, 2, "must be 0 to 10")?,
-        "timeout": number("timeout", 1..=3600, 60, "must be 1 to 3600 seconds")?,
-        "userAgentSuffix": suffix,
+        "retries": number("retries", &connection.retries, 0..=10, 2, "must be 0 to 10")?,
+        "timeout": number("timeout", &connection.timeout, 1..=3600, 60, "must be 1 to 3600 seconds")?,
+        "userAgentSuffix": connection.user_agent_suffix.text(),
     }))
 }
 
@@ -65,37 +53,26 @@ pub struct Connection {
 impl Connection {
     /// The settings under `httpClient.connection` of stored `attributes`.
     pub fn of(attributes: &Value) -> Self {
-        let at = |key: &str| attributes.pointer(&format!("/httpClient/connection/{key}"));
+        let c = HttpClientAttributes::of(attributes).connection.into_inner();
         Self {
-            retries: at("retries")
-                .and_then(Value::as_u64)
-                .map_or(2, |r| r.min(10) as u32),
-            timeout: Duration::from_secs(at("timeout").and_then(Value::as_u64).unwrap_or(60)),
-            user_agent_suffix: at("userAgentSuffix")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            retries: c.retries.valid().map_or(2, |r| (*r).min(10) as u32),
+            timeout: Duration::from_secs(c.timeout.valid().copied().unwrap_or(60)),
+            user_agent_suffix: c.user_agent_suffix.valid().cloned(),
         }
-    }
-}
-
-/// Stored minutes at `ptr` as a duration; `None` means forever (`-1`, or absent).
-pub fn minutes(attributes: &Value, ptr: &str) -> Option<Duration> {
-    match attributes.pointer(ptr).and_then(Value::as_i64) {
-        Some(m) if m >= 0 => Some(Duration::from_secs(m as u64 * 60)),
-        _ => None,
     }
 }
 
 /// How long a miss is remembered under a repository's `negativeCache` settings: zero when the
 /// cache is off, a year for "forever". `timeToLive` defaults to Nexus's 1440 minutes.
 pub fn negative_ttl(attributes: &Value) -> Duration {
-    if attributes.pointer("/negativeCache/enabled") == Some(&Value::Bool(false)) {
+    let cache = NegativeCacheAttributes::of(attributes);
+    if cache.enabled == Given::Valid(false) {
         return Duration::ZERO;
     }
-    match attributes.pointer("/negativeCache/timeToLive") {
-        None | Some(Value::Null) => Duration::from_secs(1440 * 60),
-        Some(_) => minutes(attributes, "/negativeCache/timeToLive").unwrap_or(FOREVER),
+    if cache.time_to_live.is_unset() {
+        return Duration::from_secs(1440 * 60);
     }
+    cache.time_to_live.duration().unwrap_or(FOREVER)
 }
 
 /// The repository's attributes as shown to clients: the upstream password and bearer token
@@ -153,8 +130,16 @@ mod tests {
 
     #[test]
     fn connection_settings_are_checked_and_defaulted() {
-        let body = |c: Value| json!({"httpClient": {"connection": c}});
-        let stored = parse_connection(&json!({})).unwrap();
+        let body = |c: Value| {
+            crate::attributes::read::<crate::attributes::RepositoryRequest>(
+                &json!({"httpClient": {"connection": c}}),
+            )
+            .http_client
+            .into_inner()
+            .connection
+            .into_inner()
+        };
+        let stored = parse_connection(&body(json!({}))).unwrap();
         assert_eq!(
             stored,
             json!({"retries": 2, "timeout": 60, "userAgentSuffix": null})
@@ -186,18 +171,20 @@ mod tests {
 
     #[test]
     fn minutes_and_negative_ttl() {
-        let body = json!({"proxy": {"contentMaxAge": -1, "metadataMaxAge": 5, "bad": -2}});
-        assert_eq!(
-            parse_minutes(&body, "/proxy/contentMaxAge", "f", 9).unwrap(),
-            -1
-        );
-        assert_eq!(parse_minutes(&body, "/proxy/none", "f", 9).unwrap(), 9);
-        assert!(parse_minutes(&body, "/proxy/bad", "proxy.bad", 9).is_err());
-        assert_eq!(minutes(&body, "/proxy/contentMaxAge"), None);
-        assert_eq!(
-            minutes(&body, "/proxy/metadataMaxAge"),
-            Some(Duration::from_secs(300))
-        );
+        let minutes = |v: Value| serde_json::from_value::<Given<i64>>(v).unwrap_or(Given::Absent);
+        assert_eq!(minutes(json!(-1)).minutes("f", 9).unwrap(), -1);
+        assert_eq!(Given::<i64>::Absent.minutes("f", 9).unwrap(), 9);
+        assert_eq!(minutes(json!(null)).minutes("f", 9).unwrap(), 9);
+        for bad in [json!(-2), json!("5"), json!(1.5)] {
+            let e = minutes(bad.clone()).minutes("proxy.bad", 9).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "proxy.bad: must be a number of minutes (-1: forever)",
+                "{bad}"
+            );
+        }
+        assert_eq!(minutes(json!(-1)).duration(), None);
+        assert_eq!(minutes(json!(5)).duration(), Some(Duration::from_secs(300)));
         assert_eq!(negative_ttl(&json!({})), Duration::from_secs(86_400));
         let off = json!({"negativeCache": {"enabled": false, "timeToLive": 5}});
         assert_eq!(negative_ttl(&off), Duration::ZERO);

@@ -6,6 +6,7 @@
 use askama::Template;
 use futures_util::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
+use stowage_core::attributes::GroupAttributes;
 use stowage_core::catalogue::{Catalogue, ComponentWithAssets};
 use stowage_core::format::ui::{
     BrowseExtras, TreeEntry, TreeView, UiContext, from_member, human_bytes, uploaded_by,
@@ -36,10 +37,9 @@ pub(crate) fn commands(ui: &UiContext<'_>, repo: &Repository) -> Vec<String> {
     let registry = registry(ui, repo);
     let host = registry.split('/').next().unwrap_or(&registry).to_owned();
     let takes_pushes = repo.kind == RepoKind::Hosted
-        || repo
-            .attributes
-            .pointer("/group/writableMember")
-            .is_some_and(|w| w.is_string());
+        || GroupAttributes::of(&repo.attributes)
+            .writable_member()
+            .is_some();
     if takes_pushes {
         vec![
             format!("docker login {host}"),

@@ -6,7 +6,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services, parse_common};
+use stowage_core::attributes::GroupAttributes;
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services};
 use stowage_core::group::{
     Answer, MemberFailure, Resolution, ask, check_members, describe_failures, members,
     parse_member_names, resolve,
@@ -18,16 +19,14 @@ use stowage_docker::http::{API_VERSION, content_route, error_response};
 use stowage_docker::layout::blob_path;
 use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
 use stowage_docker::route::Route;
-use stowage_docker::settings::{bool_at, connector_port, docker_block};
+use stowage_docker::settings::{DockerAttributes, DockerRepositoryRequest};
 
 /// `docker-group`.
 pub struct DockerGroupRecipe;
 
 fn writable_of(attributes: &Value) -> Option<String> {
-    attributes
-        .pointer("/group/writableMember")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+    GroupAttributes::of(attributes)
+        .writable_member()
         .map(str::to_owned)
 }
 
@@ -54,18 +53,10 @@ impl Recipe for DockerGroupRecipe {
     }
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
-        let (name, online, blob_store) = parse_common(body)?;
-        if name.as_str().chars().any(|c| c.is_ascii_uppercase()) {
-            return Err(CoreError::invalid(
-                "name",
-                "must be lowercase for docker repositories",
-            ));
-        }
-        let members = parse_member_names(body)?;
-        let writable = body
-            .pointer("/group/writableMember")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty());
+        let request = DockerRepositoryRequest::read(body);
+        let (name, online, blob_store) = request.validate_common()?;
+        let members = parse_member_names(&request.common.group)?;
+        let writable = request.common.group.writable_member.non_empty();
         if let Some(w) = writable
             && !members.iter().any(|m| m == w)
         {
@@ -80,10 +71,10 @@ impl Recipe for DockerGroupRecipe {
             attributes: json!({
                 "storage": {
                     "blobStoreName": blob_store,
-                    "strictContentTypeValidation": bool_at(body, "/storage/strictContentTypeValidation", "storage.strictContentTypeValidation", Some(true))?,
+                    "strictContentTypeValidation": request.strict_content_type_validation()?,
                 },
                 "group": {"memberNames": members, "writableMember": writable},
-                "docker": docker_block(body)?,
+                "docker": DockerAttributes::parse(&request.docker)?,
             }),
             blob_store,
         })
@@ -105,7 +96,7 @@ impl Recipe for DockerGroupRecipe {
     }
 
     fn connector_port(&self, attributes: &Value) -> Option<u16> {
-        connector_port(attributes)
+        DockerAttributes::of(attributes).http_port()
     }
 
     async fn handle(

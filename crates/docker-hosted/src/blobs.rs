@@ -17,7 +17,7 @@ use stowage_core::storage::{BlobStore, TmpObject};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
 use stowage_docker::layout::blob_path;
-use stowage_docker::settings::automatic_cross_mount;
+use stowage_docker::settings::DockerAttributes;
 use stowage_docker::upload::{check_chunk, progress_header};
 use stowage_docker::{Digest, ImageName};
 
@@ -144,7 +144,8 @@ pub async fn start_upload(
         // the spec allows. Without `from` the repository's `automaticCrossMount` decides.
         let digest = Digest::parse(mount)?;
         let from = q.get("from").is_some_and(|f| !f.is_empty());
-        let asked = from || automatic_cross_mount(&ctx.repository.attributes);
+        let asked =
+            from || DockerAttributes::of(&ctx.repository.attributes).automatic_cross_mount();
         if asked
             && ctx
                 .services

@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use serde_json::json;
 use sha2::Digest as _;
 use std::collections::HashMap;
+use stowage_core::attributes::StorageAttributes;
 use stowage_core::format::ContentContext;
 use stowage_core::model::{NewAsset, WritePolicy};
 use stowage_docker::errors::{ErrorCode, RegistryError};
@@ -129,11 +130,7 @@ pub async fn put(
         Reference::Tag(tag) => {
             repo.write_policy() == WritePolicy::AllowOnce
                 && !(tag.as_str() == "latest"
-                    && repo
-                        .attributes
-                        .pointer("/storage/latestPolicy")
-                        .and_then(|v| v.as_bool())
-                        == Some(true))
+                    && StorageAttributes::of(&repo.attributes).latest_policy())
         }
         Reference::Digest(_) => false,
     };

@@ -5,15 +5,13 @@ use crate::{blobs, manifests};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
-use stowage_core::model::{RepoKind, WritePolicy};
-use stowage_core::{CoreError, Result};
+use stowage_core::Result;
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec};
+use stowage_core::model::RepoKind;
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{Failure, content_route, error_response};
 use stowage_docker::route::Route;
-use stowage_docker::settings::{
-    automatic_cross_mount, automatic_cross_mount_at, bool_at, connector_port, docker_block,
-};
+use stowage_docker::settings::{DockerAttributes, DockerRepositoryRequest};
 
 /// `docker-hosted`.
 pub struct DockerHostedRecipe;
@@ -41,32 +39,16 @@ impl Recipe for DockerHostedRecipe {
     }
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
-        let (name, online, blob_store) = parse_common(body)?;
-        if name.as_str().chars().any(|c| c.is_ascii_uppercase()) {
-            return Err(CoreError::invalid(
-                "name",
-                "must be lowercase for docker repositories",
-            ));
-        }
-        let policy = body
-            .pointer("/storage/writePolicy")
-            .and_then(Value::as_str)
-            .ok_or_else(|| CoreError::invalid("storage.writePolicy", "is required"))?;
-        let policy = WritePolicy::parse(policy)?;
-        let strict = bool_at(
-            body,
-            "/storage/strictContentTypeValidation",
-            "storage.strictContentTypeValidation",
-            Some(true),
-        )?;
-        let latest = bool_at(
-            body,
-            "/storage/latestPolicy",
-            "storage.latestPolicy",
-            Some(false),
-        )?;
-        let mut docker = docker_block(body)?;
-        docker["automaticCrossMount"] = json!(automatic_cross_mount_at(body)?);
+        let request = DockerRepositoryRequest::read(body);
+        let (name, online, blob_store) = request.validate_common()?;
+        let storage = &request.common.storage;
+        let policy = storage.parse_write_policy()?;
+        let strict = request.strict_content_type_validation()?;
+        let latest = storage
+            .latest_policy
+            .flag("storage.latestPolicy", Some(false))?;
+        let mut docker = DockerAttributes::parse(&request.docker)?;
+        docker["automaticCrossMount"] = json!(request.docker.parse_automatic_cross_mount()?);
         Ok(RepositorySpec {
             name,
             online,
@@ -78,8 +60,8 @@ impl Recipe for DockerHostedRecipe {
                     "latestPolicy": latest,
                 },
                 "docker": docker,
-                "cleanup": body.get("cleanup").cloned().unwrap_or(Value::Null),
-                "component": body.get("component").cloned().unwrap_or(json!({"proprietaryComponents": false})),
+                "cleanup": request.common.cleanup_as_given(),
+                "component": request.common.component_as_given(),
             }),
             blob_store,
         })
@@ -90,15 +72,15 @@ impl Recipe for DockerHostedRecipe {
     fn public_attributes(&self, attributes: &Value) -> Value {
         let mut shown = attributes.clone();
         if let Some(docker) = shown.get_mut("docker").and_then(Value::as_object_mut) {
-            docker
-                .entry("automaticCrossMount")
-                .or_insert(json!(automatic_cross_mount(attributes)));
+            docker.entry("automaticCrossMount").or_insert(json!(
+                DockerAttributes::of(attributes).automatic_cross_mount()
+            ));
         }
         shown
     }
 
     fn connector_port(&self, attributes: &Value) -> Option<u16> {
-        connector_port(attributes)
+        DockerAttributes::of(attributes).http_port()
     }
 
     async fn handle(

@@ -5,26 +5,19 @@ use crate::upstream::Upstreams;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec};
 use stowage_core::model::RepoKind;
-use stowage_core::proxy::{mask_secrets, parse_connection, parse_minutes};
+use stowage_core::proxy::{mask_secrets, parse_connection};
 use stowage_core::{CoreError, Result};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{Failure, content_route, error_response};
 use stowage_docker::route::Route;
-use stowage_docker::settings::{bool_at, connector_port, docker_block};
+use stowage_docker::settings::{DockerAttributes, DockerRepositoryRequest};
 
 /// `docker-proxy`, with the upstream clients of its repositories.
 #[derive(Default)]
 pub struct DockerProxyRecipe {
     upstreams: Upstreams,
-}
-
-fn text_at<'a>(body: &'a Value, ptr: &str) -> Option<&'a str> {
-    body.pointer(ptr)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
 }
 
 #[async_trait::async_trait(?Send)]
@@ -50,15 +43,10 @@ impl Recipe for DockerProxyRecipe {
     }
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
-        let (name, online, blob_store) = parse_common(body)?;
-        if name.as_str().chars().any(|c| c.is_ascii_uppercase()) {
-            return Err(CoreError::invalid(
-                "name",
-                "must be lowercase for docker repositories",
-            ));
-        }
-        let remote = text_at(body, "/proxy/remoteUrl")
-            .ok_or_else(|| CoreError::invalid("proxy.remoteUrl", "is required"))?;
+        let request = DockerRepositoryRequest::read(body);
+        let (name, online, blob_store) = request.validate_common()?;
+        let common = &request.common;
+        let remote = common.proxy.parse_remote_url()?;
         let parsed = reqwest::Url::parse(remote)
             .map_err(|e| CoreError::invalid("proxy.remoteUrl", format!("is not a URL ({e})")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
@@ -67,85 +55,62 @@ impl Recipe for DockerProxyRecipe {
                 "must be an http:// or https:// URL of a registry",
             ));
         }
-        let content_max_age =
-            parse_minutes(body, "/proxy/contentMaxAge", "proxy.contentMaxAge", 1440)?;
-        let metadata_max_age =
-            parse_minutes(body, "/proxy/metadataMaxAge", "proxy.metadataMaxAge", 1440)?;
-        let negative = bool_at(
-            body,
-            "/negativeCache/enabled",
-            "negativeCache.enabled",
-            Some(true),
-        )?;
-        let negative_ttl = parse_minutes(
-            body,
-            "/negativeCache/timeToLive",
-            "negativeCache.timeToLive",
-            1440,
-        )?;
-        let blocked = bool_at(
-            body,
-            "/httpClient/blocked",
-            "httpClient.blocked",
-            Some(false),
-        )?;
-        let auto_block = bool_at(
-            body,
-            "/httpClient/autoBlock",
-            "httpClient.autoBlock",
-            Some(true),
-        )?;
-        let connection = parse_connection(body)?;
-        let no_user = text_at(body, "/httpClient/authentication/username").is_none()
-            && text_at(body, "/httpClient/authentication/bearerToken").is_none();
-        let authentication = match body.pointer("/httpClient/authentication") {
-            None | Some(Value::Null) => Value::Null,
-            // A form with its credential fields left empty.
-            Some(_) if no_user => Value::Null,
-            Some(a) => {
-                let kind = a.get("type").and_then(Value::as_str).unwrap_or("username");
-                match kind {
-                    "username" => {
-                        let user = text_at(a, "/username").ok_or_else(|| {
-                            CoreError::invalid("httpClient.authentication.username", "is required")
-                        })?;
-                        let password = a.get("password").and_then(Value::as_str).unwrap_or("");
-                        json!({"type": "username", "username": user, "password": password})
-                    }
-                    "bearerToken" => {
-                        let token = text_at(a, "/bearerToken").ok_or_else(|| {
-                            CoreError::invalid(
-                                "httpClient.authentication.bearerToken",
-                                "is required",
-                            )
-                        })?;
-                        json!({"type": "bearerToken", "bearerToken": token})
-                    }
-                    other => {
-                        return Err(CoreError::invalid(
-                            "httpClient.authentication.type",
-                            format!("'{other}' is not supported; use username or bearerToken"),
-                        ));
-                    }
+        let content_max_age = common
+            .proxy
+            .content_max_age
+            .minutes("proxy.contentMaxAge", 1440)?;
+        let metadata_max_age = common
+            .proxy
+            .metadata_max_age
+            .minutes("proxy.metadataMaxAge", 1440)?;
+        let negative = common
+            .negative_cache
+            .enabled
+            .flag("negativeCache.enabled", Some(true))?;
+        let negative_ttl = common
+            .negative_cache
+            .time_to_live
+            .minutes("negativeCache.timeToLive", 1440)?;
+        let http = &common.http_client;
+        let blocked = http.blocked.flag("httpClient.blocked", Some(false))?;
+        let auto_block = http.auto_block.flag("httpClient.autoBlock", Some(true))?;
+        let connection = parse_connection(&http.connection)?;
+        let a = &http.authentication;
+        let no_user = a.username.text().is_none() && a.bearer_token.text().is_none();
+        let authentication = if !a.is_object || no_user {
+            // None given, or a form with its credential fields left empty.
+            Value::Null
+        } else {
+            match a.kind.valid().map_or("username", String::as_str) {
+                "username" => {
+                    let user = a.username.text().ok_or_else(|| {
+                        CoreError::invalid("httpClient.authentication.username", "is required")
+                    })?;
+                    let password = a.password.valid().map_or("", String::as_str);
+                    json!({"type": "username", "username": user, "password": password})
+                }
+                "bearerToken" => {
+                    let token = a.bearer_token.text().ok_or_else(|| {
+                        CoreError::invalid("httpClient.authentication.bearerToken", "is required")
+                    })?;
+                    json!({"type": "bearerToken", "bearerToken": token})
+                }
+                other => {
+                    return Err(CoreError::invalid(
+                        "httpClient.authentication.type",
+                        format!("'{other}' is not supported; use username or bearerToken"),
+                    ));
                 }
             }
         };
-        let index_type = match text_at(body, "/dockerProxy/indexType").unwrap_or("REGISTRY") {
-            t @ ("REGISTRY" | "HUB" | "CUSTOM") => t,
-            other => {
-                return Err(CoreError::invalid(
-                    "dockerProxy.indexType",
-                    format!("'{other}' is not one of REGISTRY, HUB, CUSTOM"),
-                ));
-            }
-        };
+        let docker_proxy = request.docker_proxy.parse_index_type()?;
         Ok(RepositorySpec {
             name,
             online,
             attributes: json!({
                 "storage": {
                     "blobStoreName": blob_store,
-                    "strictContentTypeValidation": bool_at(body, "/storage/strictContentTypeValidation", "storage.strictContentTypeValidation", Some(true))?,
+                    "strictContentTypeValidation": request.strict_content_type_validation()?,
                 },
                 "proxy": {
                     "remoteUrl": remote.trim_end_matches('/'),
@@ -159,21 +124,16 @@ impl Recipe for DockerProxyRecipe {
                     "connection": connection,
                     "authentication": authentication,
                 },
-                "dockerProxy": {
-                    "indexType": index_type,
-                    "indexUrl": text_at(body, "/dockerProxy/indexUrl"),
-                    "cacheForeignLayers": bool_at(body, "/dockerProxy/cacheForeignLayers", "dockerProxy.cacheForeignLayers", Some(false))?,
-                    "foreignLayerUrlWhitelist": body.pointer("/dockerProxy/foreignLayerUrlWhitelist").cloned().unwrap_or(json!([])),
-                },
-                "docker": docker_block(body)?,
-                "cleanup": body.get("cleanup").cloned().unwrap_or(Value::Null),
+                "dockerProxy": request.docker_proxy.parse(docker_proxy)?,
+                "docker": DockerAttributes::parse(&request.docker)?,
+                "cleanup": common.cleanup_as_given(),
             }),
             blob_store,
         })
     }
 
     fn connector_port(&self, attributes: &Value) -> Option<u16> {
-        connector_port(attributes)
+        DockerAttributes::of(attributes).http_port()
     }
 
     fn status(&self, repo: &stowage_core::model::Repository) -> Option<Value> {

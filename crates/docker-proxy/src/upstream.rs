@@ -6,9 +6,11 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use stowage_core::attributes::{HttpClientAttributes, ProxyAttributes, UpstreamAuth};
 use stowage_core::model::Repository;
-use stowage_core::proxy::{NegativeCache, minutes, negative_ttl};
+use stowage_core::proxy::{NegativeCache, negative_ttl};
 use stowage_core::{CoreError, Result};
+use stowage_docker::settings::DockerProxyAttributes;
 
 /// Failures in a row after which an upstream is auto-blocked.
 pub const AUTO_BLOCK_AFTER: u32 = 3;
@@ -79,21 +81,17 @@ pub struct Upstream {
 
 impl Upstream {
     fn build(attributes: &Value) -> Result<Self> {
-        let base = attributes
-            .pointer("/proxy/remoteUrl")
-            .and_then(Value::as_str)
+        let proxy = ProxyAttributes::of(attributes);
+        let base = proxy
+            .remote_url()
             .ok_or_else(|| CoreError::Internal("proxy without remoteUrl".into()))?
             .trim_end_matches('/')
             .to_owned();
-        let timeout = attributes
-            .pointer("/httpClient/connection/timeout")
-            .and_then(Value::as_u64)
-            .unwrap_or(60);
+        let http_client = HttpClientAttributes::of(attributes);
+        let connection = &http_client.connection;
+        let timeout = connection.timeout.valid().copied().unwrap_or(60);
         let mut agent = format!("Stowage/{}", env!("CARGO_PKG_VERSION"));
-        if let Some(s) = attributes
-            .pointer("/httpClient/connection/userAgentSuffix")
-            .and_then(Value::as_str)
-        {
+        if let Some(s) = connection.user_agent_suffix.valid() {
             agent.push(' ');
             agent.push_str(s);
         }
@@ -103,33 +101,24 @@ impl Upstream {
             .read_timeout(Duration::from_secs(timeout))
             .build()
             .map_err(|e| CoreError::Internal(format!("upstream client: {e}")))?;
-        let auth = match attributes.pointer("/httpClient/authentication") {
-            Some(a) if a["type"] == "username" => Auth::Basic(
-                a["username"].as_str().unwrap_or("").to_owned(),
-                a["password"].as_str().unwrap_or("").to_owned(),
-            ),
-            Some(a) if a["type"] == "bearerToken" => {
-                Auth::Bearer(a["bearerToken"].as_str().unwrap_or("").to_owned())
+        let auth = match http_client.authentication.upstream_auth() {
+            Some(UpstreamAuth::Username { username, password }) => {
+                Auth::Basic(username, password.unwrap_or_default())
             }
-            _ => Auth::None,
+            Some(UpstreamAuth::BearerToken(token)) => Auth::Bearer(token),
+            None => Auth::None,
         };
         Ok(Self {
             http,
-            hub: attributes
-                .pointer("/dockerProxy/indexType")
-                .and_then(Value::as_str)
-                == Some("HUB")
+            hub: DockerProxyAttributes::of(attributes).is_hub()
                 || base.contains("registry-1.docker.io"),
             base,
             auth,
-            retries: attributes
-                .pointer("/httpClient/connection/retries")
-                .and_then(Value::as_u64)
-                .unwrap_or(2),
-            blocked: attributes.pointer("/httpClient/blocked") == Some(&Value::Bool(true)),
-            auto_block: attributes.pointer("/httpClient/autoBlock") != Some(&Value::Bool(false)),
+            retries: connection.retries.valid().copied().unwrap_or(2),
+            blocked: http_client.blocked(),
+            auto_block: http_client.auto_block(),
             health: Mutex::new(Health::default()),
-            metadata_max_age: minutes(attributes, "/proxy/metadataMaxAge"),
+            metadata_max_age: proxy.metadata_max_age.duration(),
             negative_ttl: negative_ttl(attributes),
             tokens: Mutex::new(HashMap::new()),
             negative: NegativeCache::default(),

@@ -99,7 +99,7 @@ impl Failure {
                     resp
                 }
                 None => {
-                    tracing::error!(error = %stowage_core::error::chain(&e), "registry request failed");
+                    tracing::error!(error = %stowage_core::chain(&e), "registry request failed");
                     HttpResponse::InternalServerError()
                         .insert_header(API_VERSION)
                         .body("internal error; see the server log\n")

@@ -3,6 +3,7 @@
 
 use crate::errors::{ErrorCode, RegistryError};
 use std::fmt;
+use stowage_core::Sha256;
 
 /// Longest repository name accepted (the spec suggests clients keep `host/name` under 255).
 pub const MAX_NAME_LEN: usize = 255;
@@ -129,7 +130,7 @@ impl fmt::Display for Tag {
 /// A content digest. Only `sha256` is supported (the algorithm every client uses); `sha512`
 /// is recognised and refused as unsupported.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Digest(String);
+pub struct Digest(Sha256);
 
 impl Digest {
     /// Parses `sha256:<64 lowercase hex>`.
@@ -140,15 +141,19 @@ impl Digest {
                 format!("invalid digest {s:?}: expected algorithm:hex"),
             ));
         };
-        let hex_ok = |len: usize| {
-            hex.len() == len
+        let sha512 = || {
+            hex.len() == 128
                 && hex
                     .bytes()
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         };
         match algorithm {
-            "sha256" if hex_ok(64) => Ok(Self(s.to_owned())),
-            "sha512" if hex_ok(128) => Err(RegistryError::new(
+            "sha256" if Sha256::is_hex(hex) => {
+                Ok(Self(Sha256::parse(s).map_err(|e| {
+                    RegistryError::new(ErrorCode::DigestInvalid, e.to_string())
+                })?))
+            }
+            "sha512" if sha512() => Err(RegistryError::new(
                 ErrorCode::Unsupported,
                 "sha512 digests are not supported; use sha256",
             )),
@@ -166,18 +171,29 @@ impl Digest {
 
     /// The hex part.
     pub fn hex(&self) -> &str {
-        &self.0[7..]
+        self.0.hex()
     }
 
     /// The whole digest, `sha256:…`.
     pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The core's sha256 this digest names.
+    pub fn sha256(&self) -> &Sha256 {
         &self.0
+    }
+}
+
+impl From<Sha256> for Digest {
+    fn from(sha256: Sha256) -> Self {
+        Self(sha256)
     }
 }
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        self.0.fmt(f)
     }
 }
 

@@ -1,11 +1,11 @@
 //! Raw group repositories: members asked in order, the first that has the file serves it; a
 //! failing member is skipped (see `stowage_core::group::resolve`).
 
-use crate::hosted::content_disposition;
+use crate::attributes::RawRepositoryRequest;
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services, parse_common};
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services};
 use stowage_core::group::{
     Resolution, check_members, describe_failures, parse_member_names, resolve,
 };
@@ -30,15 +30,16 @@ impl Recipe for RawGroupRecipe {
     }
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
-        let (name, online, blob_store) = parse_common(body)?;
-        let members = parse_member_names(body)?;
+        let request = RawRepositoryRequest::read(body);
+        let (name, online, blob_store) = request.common.validate_common()?;
+        let members = parse_member_names(&request.common.group)?;
         Ok(RepositorySpec {
             name,
             online,
             attributes: json!({
                 "storage": {"blobStoreName": blob_store, "strictContentTypeValidation": true},
                 "group": {"memberNames": members},
-                "raw": {"contentDisposition": content_disposition(body)?},
+                "raw": {"contentDisposition": request.raw.parse_content_disposition()?},
             }),
             blob_store,
         })

@@ -1,10 +1,11 @@
 //! Raw hosted repositories: files uploaded by clients.
 
 use crate::RawPath;
+use crate::attributes::{RawAttributes, RawRepositoryRequest};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec};
 use stowage_core::http::{BlobMeta, serve_blob};
 use stowage_core::model::{NewAsset, RepoKind, WritePolicy};
 use stowage_core::security::Action;
@@ -12,20 +13,6 @@ use stowage_core::{CoreError, Result};
 
 /// `raw-hosted`.
 pub struct RawHostedRecipe;
-
-/// `raw.contentDisposition` of a request body or stored attributes (every raw repository kind
-/// has it): ATTACHMENT unless INLINE is given; anything else is refused.
-pub(crate) fn content_disposition(v: &Value) -> Result<&'static str> {
-    match v.pointer("/raw/contentDisposition").and_then(Value::as_str) {
-        None => Ok("ATTACHMENT"),
-        Some(s) if s.eq_ignore_ascii_case("ATTACHMENT") => Ok("ATTACHMENT"),
-        Some(s) if s.eq_ignore_ascii_case("INLINE") => Ok("INLINE"),
-        Some(_) => Err(CoreError::invalid(
-            "raw.contentDisposition",
-            "must be INLINE or ATTACHMENT",
-        )),
-    }
-}
 
 #[async_trait::async_trait(?Send)]
 impl Recipe for RawHostedRecipe {
@@ -46,23 +33,16 @@ impl Recipe for RawHostedRecipe {
     }
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
-        let (name, online, blob_store) = parse_common(body)?;
-        let strict = match body.pointer("/storage/strictContentTypeValidation") {
-            None => true,
-            Some(v) => v.as_bool().ok_or_else(|| {
-                CoreError::invalid(
-                    "storage.strictContentTypeValidation",
-                    "must be true or false",
-                )
-            })?,
-        };
-        let policy = body
-            .pointer("/storage/writePolicy")
-            .and_then(Value::as_str)
-            .ok_or_else(|| CoreError::invalid("storage.writePolicy", "is required"))?;
-        let policy = WritePolicy::parse(policy)?;
-        let disposition = content_disposition(body)?;
-        let cleanup = body.get("cleanup").cloned().unwrap_or(Value::Null);
+        let request = RawRepositoryRequest::read(body);
+        let common = &request.common;
+        let (name, online, blob_store) = common.validate_common()?;
+        let strict = common
+            .storage
+            .strict_content_type_validation
+            .flag_not_null("storage.strictContentTypeValidation", true)?;
+        let policy = common.storage.parse_write_policy()?;
+        let disposition = request.raw.parse_content_disposition()?;
+        let cleanup = common.cleanup_as_given();
         if !cleanup.is_null() && !cleanup.is_object() {
             return Err(CoreError::invalid(
                 "cleanup",
@@ -80,7 +60,7 @@ impl Recipe for RawHostedRecipe {
                 },
                 "raw": { "contentDisposition": disposition },
                 "cleanup": cleanup,
-                "component": body.get("component").cloned().unwrap_or(json!({"proprietaryComponents": false})),
+                "component": common.component_as_given(),
             }),
             blob_store,
         })
@@ -137,7 +117,7 @@ pub(crate) async fn get(
             ))
         })?;
     let mut builder = HttpResponse::build(StatusCode::OK);
-    let disposition = content_disposition(&ctx.repository.attributes).unwrap_or("ATTACHMENT");
+    let disposition = RawAttributes::of(&ctx.repository.attributes).content_disposition();
     let filename = path.file_name().replace('"', "");
     builder.insert_header((
         header::CONTENT_DISPOSITION,

@@ -4,6 +4,7 @@
 //! `Last-Modified`), `DELETE` removes it. Each file is a component (group = its directory,
 //! name = its path) with one asset.
 
+pub mod attributes;
 mod form;
 mod group;
 mod hosted;

@@ -5,7 +5,8 @@
 //! an attempt, and up to `retries` more attempts follow one that got no answer or a 5xx.
 
 use crate::RawPath;
-use crate::hosted::{content_disposition, get, store};
+use crate::attributes::RawRepositoryRequest;
+use crate::hosted::{get, store};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::TryStreamExt;
@@ -13,10 +14,11 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
-use stowage_core::format::{ContentContext, Recipe, RepositorySpec, parse_common};
+use stowage_core::attributes::{HttpClientAttributes, ProxyAttributes, UpstreamAuth};
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec};
 use stowage_core::model::RepoKind;
 use stowage_core::proxy::{
-    Connection, NegativeCache, mask_secrets, negative_ttl, parse_connection, parse_minutes,
+    Connection, NegativeCache, mask_secrets, negative_ttl, parse_connection,
 };
 use stowage_core::{CoreError, Result, now_millis};
 
@@ -86,10 +88,8 @@ impl RawProxyRecipe {
         let cached = catalogue
             .find_asset(&ctx.repository.id, path.as_str())
             .await?;
-        let max_age = attrs
-            .pointer("/proxy/contentMaxAge")
-            .and_then(Value::as_i64)
-            .unwrap_or(1440);
+        let proxy = ProxyAttributes::of(attrs);
+        let max_age = proxy.content_max_age.valid().copied().unwrap_or(1440);
         if let Some(a) = &cached {
             let age_ms = now_millis() - a.last_modified;
             if max_age < 0 || age_ms < max_age * 60_000 {
@@ -103,20 +103,17 @@ impl RawProxyRecipe {
                 path.as_str()
             )));
         }
-        let base = attrs
-            .pointer("/proxy/remoteUrl")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let base = proxy.remote_url().unwrap_or("");
         let url = format!("{}/{}", base.trim_end_matches('/'), path.as_str());
         let connection = Connection::of(attrs);
         let mut request = self.client(&connection)?.get(&url);
-        if let Some(a) = attrs.pointer("/httpClient/authentication")
-            && a["type"] == "username"
+        let http_client = HttpClientAttributes::of(attrs);
+        if let Some(UpstreamAuth::Username { username, password }) =
+            http_client.authentication.upstream_auth()
         {
-            request =
-                request.basic_auth(a["username"].as_str().unwrap_or(""), a["password"].as_str());
+            request = request.basic_auth(username, password);
         }
-        let outcome = if attrs.pointer("/httpClient/blocked") == Some(&Value::Bool(true)) {
+        let outcome = if http_client.blocked() {
             Err("the remote is blocked (httpClient.blocked)".to_owned())
         } else {
             Self::send(request, connection.retries).await
@@ -175,13 +172,10 @@ impl Recipe for RawProxyRecipe {
     }
 
     fn parse_request(&self, body: &Value) -> Result<RepositorySpec> {
-        let (name, online, blob_store) = parse_common(body)?;
-        let remote = body
-            .pointer("/proxy/remoteUrl")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| CoreError::invalid("proxy.remoteUrl", "is required"))?;
+        let request = RawRepositoryRequest::read(body);
+        let common = &request.common;
+        let (name, online, blob_store) = common.validate_common()?;
+        let remote = common.proxy.parse_remote_url()?;
         let parsed = reqwest::Url::parse(remote)
             .map_err(|e| CoreError::invalid("proxy.remoteUrl", format!("is not a URL ({e})")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
@@ -190,19 +184,15 @@ impl Recipe for RawProxyRecipe {
                 "must be an http:// or https:// URL",
             ));
         }
-        let authentication = match body.pointer("/httpClient/authentication") {
-            Some(a)
-                if a.get("username")
-                    .and_then(Value::as_str)
-                    .is_some_and(|u| !u.is_empty()) =>
-            {
-                json!({
-                    "type": "username",
-                    "username": a["username"],
-                    "password": a.get("password").and_then(Value::as_str).unwrap_or(""),
-                })
-            }
-            _ => Value::Null,
+        let http = &common.http_client;
+        let a = &http.authentication;
+        let authentication = match a.username.non_empty() {
+            Some(username) => json!({
+                "type": "username",
+                "username": username,
+                "password": a.password.valid().map_or("", String::as_str),
+            }),
+            None => Value::Null,
         };
         Ok(RepositorySpec {
             name,
@@ -211,20 +201,20 @@ impl Recipe for RawProxyRecipe {
                 "storage": {"blobStoreName": blob_store, "strictContentTypeValidation": true},
                 "proxy": {
                     "remoteUrl": remote.trim_end_matches('/'),
-                    "contentMaxAge": parse_minutes(body, "/proxy/contentMaxAge", "proxy.contentMaxAge", 1440)?,
-                    "metadataMaxAge": parse_minutes(body, "/proxy/metadataMaxAge", "proxy.metadataMaxAge", 1440)?,
+                    "contentMaxAge": common.proxy.content_max_age.minutes("proxy.contentMaxAge", 1440)?,
+                    "metadataMaxAge": common.proxy.metadata_max_age.minutes("proxy.metadataMaxAge", 1440)?,
                 },
                 "negativeCache": {
-                    "enabled": body.pointer("/negativeCache/enabled").and_then(Value::as_bool).unwrap_or(true),
-                    "timeToLive": parse_minutes(body, "/negativeCache/timeToLive", "negativeCache.timeToLive", 1440)?,
+                    "enabled": common.negative_cache.enabled.or(true),
+                    "timeToLive": common.negative_cache.time_to_live.minutes("negativeCache.timeToLive", 1440)?,
                 },
                 "httpClient": {
-                    "blocked": body.pointer("/httpClient/blocked").and_then(Value::as_bool).unwrap_or(false),
-                    "autoBlock": body.pointer("/httpClient/autoBlock").and_then(Value::as_bool).unwrap_or(true),
-                    "connection": parse_connection(body)?,
+                    "blocked": http.blocked.or(false),
+                    "autoBlock": http.auto_block.or(true),
+                    "connection": parse_connection(&http.connection)?,
                     "authentication": authentication,
                 },
-                "raw": {"contentDisposition": content_disposition(body)?},
+                "raw": {"contentDisposition": request.raw.parse_content_disposition()?},
             }),
             blob_store,
         })

@@ -143,14 +143,13 @@ pub fn human_bytes(n: i64) -> String {
 }
 
 /// The remote a proxy repository caches from (Nexus's `proxy.remoteUrl`, whatever the format).
-pub fn remote_of(repo: &Repository) -> Option<&str> {
+pub fn remote_of(repo: &Repository) -> Option<String> {
     if repo.kind != crate::model::RepoKind::Proxy {
         return None;
     }
-    repo.attributes
-        .get("proxy")
-        .and_then(|p| p.get("remoteUrl"))
-        .and_then(serde_json::Value::as_str)
+    crate::attributes::ProxyAttributes::of(&repo.attributes)
+        .remote_url()
+        .map(str::to_owned)
 }
 
 /// Who put an asset there: the user (and address) that wrote it, or, for a proxy's copy, the

@@ -255,7 +255,7 @@ impl BlobStore {
                 actual: tmp.sha256.clone(),
             });
         }
-        let key = StorageKey::blob(&tmp.sha256);
+        let key = StorageKey::blob(&crate::Sha256::from_hex(&tmp.sha256)?);
         match self.store.head(&key).await {
             Ok(_) => self.discard(&tmp_key).await,
             Err(object_store::Error::NotFound { .. }) => {
@@ -311,7 +311,7 @@ impl BlobStore {
         if let Some(bytes) = self.small.get(sha256) {
             return whole_or_part(bytes, range);
         }
-        let key = StorageKey::blob(sha256);
+        let key = StorageKey::blob(&crate::Sha256::from_hex(sha256)?);
         if let StoreSettings::File { path } = &self.settings {
             let read = read_local(path.join(key.as_ref()), range.clone()).await?;
             return Ok(self.keep_if_small(sha256, read, range.is_none()).await);
@@ -332,7 +332,8 @@ impl BlobStore {
 
     /// The size of blob `sha256`, or `None` when it is not stored.
     pub async fn size_of(&self, sha256: &str) -> Result<Option<u64>> {
-        match self.store.head(&StorageKey::blob(sha256)).await {
+        let key = StorageKey::blob(&crate::Sha256::from_hex(sha256)?);
+        match self.store.head(&key).await {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
@@ -341,8 +342,9 @@ impl BlobStore {
 
     /// Removes blob `sha256` (missing is fine).
     pub async fn delete(&self, sha256: &str) -> Result<()> {
+        let key = StorageKey::blob(&crate::Sha256::from_hex(sha256)?);
         self.small.forget(sha256);
-        match self.store.delete(&StorageKey::blob(sha256)).await {
+        match self.store.delete(&key).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }

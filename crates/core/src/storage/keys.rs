@@ -14,15 +14,16 @@
 //!                                upload needs it (`tmp_objects`)
 //! ```
 
+use crate::digest::Sha256;
 use object_store::path::Path;
 
 /// Builders for the keys above.
 pub struct StorageKey;
 
 impl StorageKey {
-    /// The content address of a blob with lowercase hex sha256 `hex`.
-    pub fn blob(hex: &str) -> Path {
-        Path::from(format!("blobs/sha256/{}/{hex}", &hex[..2]))
+    /// The content address of the blob with digest `sha256`.
+    pub fn blob(sha256: &Sha256) -> Path {
+        Path::from(format!("blobs/sha256/{}/{}", sha256.prefix(), sha256.hex()))
     }
 
     /// The temporary object of upload `id`.
@@ -44,7 +45,7 @@ mod tests {
     fn blob_keys_fan_out_by_first_byte() {
         let hex = "ab".repeat(32);
         assert_eq!(
-            StorageKey::blob(&hex).as_ref(),
+            StorageKey::blob(&Sha256::from_hex(&hex).unwrap()).as_ref(),
             format!("blobs/sha256/ab/{hex}")
         );
         assert_eq!(StorageKey::tmp("u1").as_ref(), "tmp/u1");

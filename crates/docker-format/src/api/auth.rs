@@ -15,6 +15,7 @@ use stowage_core::web::bearer_token;
 use stowage_core::web::{BASIC_CHALLENGE, Caller, PortRepository, RestError};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, error_response};
+use stowage_docker::settings::DockerAttributes;
 
 /// How a 401 asks for credentials.
 pub(super) enum Challenge {
@@ -67,10 +68,7 @@ pub(super) fn failure(req: &HttpRequest, challenge: &Challenge, e: CoreError) ->
 
 /// Whether a repository on its own port uses the token flow.
 pub(super) fn uses_tokens(repo: &Repository) -> bool {
-    repo.attributes
-        .pointer("/docker/forceBasicAuth")
-        .and_then(|v| v.as_bool())
-        == Some(false)
+    !DockerAttributes::of(&repo.attributes).force_basic_auth()
 }
 
 /// Whether the main listener (path routing) uses the token flow: while anonymous access is on.

@@ -11,6 +11,7 @@ use stowage_core::format::Services;
 use stowage_core::security::{Action, Permission, Principal};
 use stowage_core::web::{Caller, PortRepository, RestError};
 use stowage_docker::http::API_VERSION;
+use stowage_docker::settings::DockerAttributes;
 
 /// `GET /v2/_catalog`: `<repository>/<image>` for every tagged image the caller may browse,
 /// sorted, paged with `n` and `last`.
@@ -79,7 +80,7 @@ pub(super) async fn search(
     };
     let v1 = matches!(
         services.catalogue.find_repository(&repo.0).await,
-        Ok(Some(r)) if r.attributes.pointer("/docker/v1Enabled").and_then(|v| v.as_bool()) == Some(true)
+        Ok(Some(r)) if DockerAttributes::of(&r.attributes).v1_enabled()
     );
     if !v1 {
         return HttpResponse::NotFound().body("search needs docker.v1Enabled on this repository\n");

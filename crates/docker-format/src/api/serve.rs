@@ -13,6 +13,7 @@ use stowage_core::security::tokens::Claims;
 use stowage_core::web::{Caller, PortRepository, RestError};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::error_response;
+use stowage_docker::settings::DockerAttributes;
 
 pub(super) async fn dispatch(
     req: HttpRequest,
@@ -118,13 +119,7 @@ async fn serve(
         Ok(c) => c,
         Err(resp) => return resp,
     };
-    if target.path_routed
-        && repository
-            .attributes
-            .pointer("/docker/pathEnabled")
-            .and_then(|v| v.as_bool())
-            == Some(false)
-    {
+    if target.path_routed && !DockerAttributes::of(&repository.attributes).path_enabled() {
         return error_response(&RegistryError::new(
             ErrorCode::NameUnknown,
             format!(

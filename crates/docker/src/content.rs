@@ -14,16 +14,19 @@ use stowage_core::format::ContentContext;
 use stowage_core::group::MemberError;
 use stowage_core::model::Asset;
 
+/// A stored manifest or blob and the repository that holds it.
+pub struct Stored {
+    /// The context of the repository that holds it (a group's member).
+    pub ctx: ContentContext,
+    /// The manifest or blob asset.
+    pub asset: Asset,
+}
+
 /// A manifest or blob a repository has.
 pub enum Hit {
     /// Stored content of `ctx.repository`: served as that repository serves it (ranges,
     /// conditional requests, the download recorded there).
-    Stored {
-        /// The context of the repository that holds it (a group's member).
-        ctx: ContentContext,
-        /// The manifest or blob asset.
-        asset: Asset,
-    },
+    Stored(Box<Stored>),
     /// The response a repository made as it fetched the content (a proxy's manifest fresh from
     /// upstream, or a blob streamed while it downloads).
     Fetched(HttpResponse),
@@ -32,10 +35,10 @@ pub enum Hit {
 impl Hit {
     /// Stored content of `ctx.repository`.
     pub fn stored(ctx: &ContentContext, asset: Asset) -> Self {
-        Self::Stored {
+        Self::Stored(Box::new(Stored {
             ctx: ctx.clone(),
             asset,
-        }
+        }))
     }
 
     /// The response to a `GET`/`HEAD` of the manifest `image:reference`.
@@ -46,9 +49,7 @@ impl Hit {
         reference: &Reference,
     ) -> RegistryResult {
         match self {
-            Self::Stored { ctx, asset } => {
-                serve_manifest(&ctx, req, image, reference, &asset).await
-            }
+            Self::Stored(s) => serve_manifest(&s.ctx, req, image, reference, &s.asset).await,
             Self::Fetched(resp) => Ok(resp),
         }
     }
@@ -56,9 +57,7 @@ impl Hit {
     /// The response to a `GET`/`HEAD` of a blob.
     pub async fn serve_blob(self, req: &HttpRequest) -> RegistryResult {
         match self {
-            Self::Stored { ctx, asset } => {
-                serve_asset(&ctx, req, &asset, "application/octet-stream").await
-            }
+            Self::Stored(s) => serve_asset(&s.ctx, req, &s.asset, "application/octet-stream").await,
             Self::Fetched(resp) => Ok(resp),
         }
     }

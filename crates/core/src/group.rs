@@ -1,8 +1,9 @@
 //! What every group recipe shares, whatever its format: the `group.memberNames` list (parsed
 //! from a request, read from stored attributes), the checks made when a group is saved
 //! (members exist, are of the group's format, and do not lead back to the group), the rule by
-//! which a group reads through its members ([`resolve`]: in order, failing members skipped), and
-//! the repositories whose content a group serves, in order.
+//! which a group reads through its members ([`first_answer`]: a typed content operation run on
+//! each member in order, failing members skipped), and the repositories whose content a group
+//! serves, in order.
 
 use crate::attributes::{Given, GroupAttributes};
 use crate::catalogue::Catalogue;
@@ -10,9 +11,8 @@ use crate::format::{ContentContext, Services};
 use crate::model::{RepoKind, Repository};
 use crate::names::same_repository;
 use crate::{CoreError, Result};
+use actix_web::HttpResponse;
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::http::StatusCode;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -140,15 +140,6 @@ pub async fn content_sources(catalogue: &Catalogue, repo: &Repository) -> Result
     Ok(out)
 }
 
-/// An empty request body, for asking a member on behalf of a request whose own body is not
-/// passed on (a `GET` or `HEAD`).
-pub fn no_body(req: &HttpRequest) -> Result<web::Payload> {
-    let mut none = actix_web::dev::Payload::None;
-    web::Payload::from_request(req, &mut none)
-        .into_inner()
-        .map_err(|e| CoreError::Internal(format!("an empty body: {e}")))
-}
-
 /// The group's members that exist, in order (a member deleted since the group was saved is
 /// left out).
 pub async fn members(ctx: &ContentContext) -> Result<Vec<Repository>> {
@@ -161,51 +152,81 @@ pub async fn members(ctx: &ContentContext) -> Result<Vec<Repository>> {
     Ok(out)
 }
 
+/// Why a member's content operation gave no content (`Ok(None)` is "does not have it").
+pub enum MemberError {
+    /// The member answered with an error of its own instead of content: a proxy whose upstream
+    /// is down, rate-limiting or auto-blocked. The member is skipped; the response is kept so
+    /// the group may pass it on (a docker group passes on `UNAVAILABLE` or `TOOMANYREQUESTS`
+    /// with its `Retry-After`).
+    Refused(HttpResponse),
+    /// An error: one that is the request's fault (bad input, privileges) is the group's answer
+    /// too; any other (offline, its blob store or catalogue failed) makes the member skipped.
+    Core(CoreError),
+}
+
+impl From<CoreError> for MemberError {
+    fn from(e: CoreError) -> Self {
+        Self::Core(e)
+    }
+}
+
 /// A member that could not answer a read the group passed on.
 pub struct MemberFailure {
     /// The member's name.
     pub member: String,
     /// What went wrong, for a person: the member's status and error text, or its error.
     pub reason: String,
-    /// The member's own error response, when it sent one (a docker group passes on a proxy's
-    /// `UNAVAILABLE` or `TOOMANYREQUESTS` with its `Retry-After`).
+    /// The member's own error response, when it sent one ([`MemberError::Refused`]).
     pub response: Option<HttpResponse>,
 }
 
 /// How one member answered a read.
-pub enum Answer {
-    /// Anything but "not here" or a failure (the content, a 304, a client error): the answer.
-    Has(HttpResponse),
-    /// 404: the member answered and does not have it.
+pub enum Answer<T> {
+    /// It has the content: what the operation found.
+    Has(T),
+    /// It answered and does not have it.
     Lacks,
-    /// A server error or 429 from the member (a proxy whose upstream is down, rate-limiting or
-    /// auto-blocked), or a fault of its own (its blob store or catalogue failed): it did not
-    /// answer.
+    /// It did not answer ([`MemberError`]).
     Failed(MemberFailure),
 }
 
 /// What a group's members made of a read, asked in order.
-pub enum Resolution {
-    /// A member has it: that member's answer.
-    Found(HttpResponse),
+pub enum Resolution<T> {
+    /// A member has it: what the operation found there.
+    Found(T),
     /// No member that answered has it (some member answered, or the group has no members).
     Missing,
     /// No member answered: every one failed, in member order.
     Unavailable(Vec<MemberFailure>),
 }
 
-/// Asks `member` for `req` (a `GET` or `HEAD`, sent without a body) on the group's behalf.
-/// A failure is logged at WARN naming the group and the member. Errors that are the request's
-/// fault (bad input, privileges) are returned, as the group would give them too.
-pub async fn ask(ctx: &ContentContext, req: &HttpRequest, member: Repository) -> Result<Answer> {
-    let router = ctx.services.member_router()?;
+/// Runs the content operation `op` on `member` on the group's behalf: `op` gets the member's
+/// context (the group's request, caller and mount, the member's repository). An offline member
+/// is not asked and fails. A failure is logged at WARN naming the group and the member. Errors
+/// that are the request's fault (bad input, privileges) are returned, as the group would give
+/// them too.
+pub async fn ask<T, Fut>(
+    ctx: &ContentContext,
+    member: Repository,
+    op: impl FnOnce(ContentContext) -> Fut,
+) -> Result<Answer<T>>
+where
+    Fut: Future<Output = std::result::Result<Option<T>, MemberError>>,
+{
     let name = member.name.clone();
-    let failure = match router.serve(member, ctx, req, no_body(req)?).await {
-        Ok(resp)
-            if resp.status().is_server_error()
-                || resp.status() == StatusCode::TOO_MANY_REQUESTS =>
-        {
-            let status = resp.status();
+    let outcome = if member.online {
+        let member_ctx = ContentContext {
+            repository: member,
+            ..ctx.clone()
+        };
+        op(member_ctx).await
+    } else {
+        Err(MemberError::Core(crate::format::offline(&member)))
+    };
+    let failure = match outcome {
+        Ok(Some(found)) => return Ok(Answer::Has(found)),
+        Ok(None) | Err(MemberError::Core(CoreError::NotFound(_))) => return Ok(Answer::Lacks),
+        Err(MemberError::Refused(resp)) => {
             let (head, body) = resp.into_parts();
             let (text, body) = match body.try_into_bytes() {
                 Ok(bytes) => (
@@ -214,7 +235,7 @@ pub async fn ask(ctx: &ContentContext, req: &HttpRequest, member: Repository) ->
                 ),
                 Err(body) => (String::new(), body),
             };
-            let mut reason = format!("HTTP {status}");
+            let mut reason = format!("HTTP {}", head.status());
             if !text.is_empty() {
                 reason = format!("{reason}: {}", text.chars().take(300).collect::<String>());
             }
@@ -224,10 +245,7 @@ pub async fn ask(ctx: &ContentContext, req: &HttpRequest, member: Repository) ->
                 response: Some(head.set_body(body)),
             }
         }
-        Ok(resp) if resp.status() == StatusCode::NOT_FOUND => return Ok(Answer::Lacks),
-        Ok(resp) => return Ok(Answer::Has(resp)),
-        Err(CoreError::NotFound(_)) => return Ok(Answer::Lacks),
-        Err(
+        Err(MemberError::Core(
             e @ (CoreError::Invalid { .. }
             | CoreError::Conflict(_)
             | CoreError::Unauthenticated
@@ -235,17 +253,21 @@ pub async fn ask(ctx: &ContentContext, req: &HttpRequest, member: Repository) ->
             | CoreError::Throttled(_)
             | CoreError::Interrupted(_)
             | CoreError::DigestMismatch { .. }),
-        ) => return Err(e),
-        Err(e) => {
+        )) => return Err(e),
+        Err(MemberError::Core(e)) => {
             tracing::warn!(
                 group = %ctx.repository.name,
                 member = %name,
                 error = %crate::chain(&e),
                 "group member failed; skipped"
             );
+            let reason = match e {
+                CoreError::Unavailable(why) => why,
+                _ => "an internal error; see the server log".into(),
+            };
             return Ok(Answer::Failed(MemberFailure {
                 member: name,
-                reason: "an internal error; see the server log".into(),
+                reason,
                 response: None,
             }));
         }
@@ -259,16 +281,20 @@ pub async fn ask(ctx: &ContentContext, req: &HttpRequest, member: Repository) ->
     Ok(Answer::Failed(failure))
 }
 
-/// Asks the group's members for `req` in order and stops at the first that has it. A member
-/// that fails is skipped (with a WARN naming it): it hides neither the members after it nor
-/// the fact that the others do not have the content. So the answer is a 404 when no member
-/// that answered has it, and "unavailable" only when no member answered at all.
-pub async fn resolve(ctx: &ContentContext, req: &HttpRequest) -> Result<Resolution> {
+/// Runs `op` on the group's members in order ([`ask`]) and stops at the first that has the
+/// content. A member that fails is skipped: it hides neither the members after it nor the fact
+/// that the others do not have the content. So the answer is [`Resolution::Missing`] when no
+/// member that answered has it, and "unavailable" only when no member answered at all.
+pub async fn first_answer<T, F, Fut>(ctx: &ContentContext, mut op: F) -> Result<Resolution<T>>
+where
+    F: FnMut(ContentContext) -> Fut,
+    Fut: Future<Output = std::result::Result<Option<T>, MemberError>>,
+{
     let mut failures = Vec::new();
     let mut answered = false;
     for member in members(ctx).await? {
-        match ask(ctx, req, member).await? {
-            Answer::Has(resp) => return Ok(Resolution::Found(resp)),
+        match ask(ctx, member, &mut op).await? {
+            Answer::Has(found) => return Ok(Resolution::Found(found)),
             Answer::Lacks => answered = true,
             Answer::Failed(f) => failures.push(f),
         }

@@ -1,21 +1,20 @@
 //! `docker-group`: validates Nexus's `DockerGroupRepositoryApiRequest` (`group.memberNames`,
 //! `group.writableMember`) and serves through the members.
 
-use actix_web::body::MessageBody;
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 use stowage_core::attributes::GroupAttributes;
-use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services};
+use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services, offline};
 use stowage_core::group::{
-    Answer, MemberFailure, Resolution, ask, check_members, describe_failures, members,
-    parse_member_names, resolve,
+    MemberFailure, check_members, describe_failures, members, parse_member_names,
 };
 use stowage_core::model::{NewAsset, RepoKind, Repository};
 use stowage_core::{CoreError, Result};
+use stowage_docker::ImageName;
+use stowage_docker::content::{DockerContent, TagQuery};
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{API_VERSION, content_route, error_response};
+use stowage_docker::http::{API_VERSION, Failure, RegistryResult, content_route, error_response};
 use stowage_docker::layout::blob_path;
 use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
 use stowage_docker::route::Route;
@@ -99,6 +98,11 @@ impl Recipe for DockerGroupRecipe {
         DockerAttributes::of(attributes).http_port()
     }
 
+    /// A docker group in a group reads through this recipe's `DockerContent`.
+    fn content(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     async fn handle(
         &self,
         mut ctx: ContentContext,
@@ -132,65 +136,80 @@ impl Recipe for DockerGroupRecipe {
                     )),
                 ));
             };
+            // Writes are not reads through the members: the writable member's recipe serves
+            // this same request (with its body), as if it had been sent to it.
             let member = ctx.services.catalogue.repository(&w).await?;
+            if !member.online {
+                return Err(offline(&member));
+            }
+            let recipe = ctx.services.formats.recipe_of(&member)?.clone();
+            let mut body = body;
             if let (Route::Manifest(..), &Method::PUT) = (&route, &method) {
                 // docker skipped uploading the layers another member already has (its HEAD
                 // through the group found them): give the writable member those blobs first.
                 let bytes = read_body(body).await?;
                 self.link_blobs(&ctx, &member, &req, &bytes).await?;
                 let mut replay = actix_web::dev::Payload::from(bytes);
-                let body = web::Payload::from_request(&req, &mut replay)
+                body = web::Payload::from_request(&req, &mut replay)
                     .into_inner()
                     .map_err(|e| CoreError::Internal(format!("the manifest body: {e}")))?;
-                return ctx
-                    .services
-                    .member_router()?
-                    .serve(member, &ctx, &req, body)
-                    .await;
             }
-            return ctx
-                .services
-                .member_router()?
-                .serve(member, &ctx, &req, body)
-                .await;
+            let member_ctx = ContentContext {
+                repository: member,
+                ..ctx
+            };
+            return recipe.handle(member_ctx, req, body).await;
         }
-        if let Route::Tags(image) = &route {
-            return self.merged_tags(&ctx, &req, image.as_str()).await;
-        }
-        // Members in order; a failing one (a proxy whose upstream is down) is skipped, so it
-        // hides neither what a later member has nor that no member has it.
+        // Reads: members in order through their `DockerContent`; a failing one (a proxy whose
+        // upstream is down) is skipped, so it hides neither what a later member has nor that
+        // no member has it.
         let group = &ctx.repository.name;
-        match resolve(&ctx, &req).await? {
-            Resolution::Found(resp) => Ok(resp),
-            Resolution::Missing => Ok(error_response(&match &route {
-                Route::Blob(_, digest) => RegistryError::new(
+        let in_no_member = |what: String| format!("{what} is in no member of group '{group}'");
+        let result = match &route {
+            Route::Manifest(image, reference) => {
+                match self.manifest(&ctx, &req, image, reference).await {
+                    Ok(Some(hit)) => hit.serve_manifest(&req, image, reference).await,
+                    Ok(None) => Err(Failure::Registry(RegistryError::new(
+                        ErrorCode::ManifestUnknown,
+                        in_no_member(describe(&route)),
+                    ))),
+                    Err(e) => Err(e),
+                }
+            }
+            Route::Blob(image, digest) => match self.blob(&ctx, &req, image, digest).await {
+                Ok(Some(hit)) => hit.serve_blob(&req).await,
+                Ok(None) => Err(Failure::Registry(RegistryError::new(
                     ErrorCode::BlobUnknown,
-                    format!("{digest} is in no member of group '{group}'"),
-                ),
-                other => RegistryError::new(
-                    ErrorCode::ManifestUnknown,
-                    format!("{} is in no member of group '{group}'", describe(other)),
-                ),
-            })),
-            Resolution::Unavailable(failures) => Ok(unavailable(group, failures)),
-        }
+                    in_no_member(digest.to_string()),
+                ))),
+                Err(e) => Err(e),
+            },
+            Route::Tags(image) => self.merged_tags(&ctx, &req, image).await,
+            Route::Referrers(image, subject) => {
+                match self.referrers(&ctx, &req, image, subject).await {
+                    Ok(Some(found)) => Ok(found.into_response()),
+                    Ok(None) => Err(Failure::Registry(RegistryError::new(
+                        ErrorCode::ManifestUnknown,
+                        in_no_member(describe(&route)),
+                    ))),
+                    Err(e) => Err(e),
+                }
+            }
+            // Not a read: sent to the writable member above.
+            _ => Err(Failure::Registry(RegistryError::new(
+                ErrorCode::Unsupported,
+                format!("{method} is not supported on this endpoint"),
+            ))),
+        };
+        Ok(result.unwrap_or_else(Failure::into_response))
     }
 }
 
-/// The answer when no member could answer: 503. A proxy member's own `UNAVAILABLE` (or its
-/// `TOOMANYREQUESTS`, with `Retry-After`) says why best and is passed on; else `UNAVAILABLE`
-/// naming the members that failed.
-fn unavailable(group: &str, mut failures: Vec<MemberFailure>) -> HttpResponse {
-    let own = |r: &mut HttpResponse| {
-        matches!(
-            r.status(),
-            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
-        )
-    };
-    if let Some(resp) = failures
-        .iter_mut()
-        .find_map(|f| f.response.take_if(|r| own(r)))
-    {
+/// The answer when no member could answer: 503. A proxy member's own refusal (its
+/// `UNAVAILABLE`, or its `TOOMANYREQUESTS` with `Retry-After`) says why best and is passed on;
+/// else `UNAVAILABLE` naming the members that failed.
+pub(crate) fn unavailable(group: &str, mut failures: Vec<MemberFailure>) -> HttpResponse {
+    if let Some(resp) = failures.iter_mut().find_map(|f| f.response.take()) {
         return resp;
     }
     error_response(&RegistryError::new(
@@ -285,57 +304,23 @@ impl DockerGroupRecipe {
         Ok(())
     }
 
-    /// Every member's tags of `image`, merged and sorted (`n` and `last` apply to the result).
+    /// `GET …/tags/list`: every member's tags of `image`, merged and sorted, the request's `n`
+    /// and `last` applied to the result.
     async fn merged_tags(
         &self,
         ctx: &ContentContext,
         req: &HttpRequest,
-        image: &str,
-    ) -> Result<HttpResponse> {
-        let mut tags = BTreeSet::new();
-        let mut found = false;
-        let mut answered = false;
-        let mut failures = Vec::new();
-        for member in members(ctx).await? {
-            let resp = match ask(ctx, req, member).await? {
-                Answer::Has(resp) => resp,
-                Answer::Lacks => {
-                    answered = true;
-                    continue;
-                }
-                Answer::Failed(f) => {
-                    failures.push(f);
-                    continue;
-                }
-            };
-            answered = true;
-            if !resp.status().is_success() {
-                continue;
-            }
-            let bytes = resp.into_body().try_into_bytes().unwrap_or_default();
-            if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
-                found = true;
-                tags.extend(
-                    v["tags"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned),
-                );
-            }
-        }
-        if !answered && !failures.is_empty() {
-            return Ok(unavailable(&ctx.repository.name, failures));
-        }
-        if !found {
-            return Ok(error_response(&RegistryError::new(
+        image: &ImageName,
+    ) -> RegistryResult {
+        let Some(all) = self.tags(ctx, req, image).await? else {
+            return Err(Failure::Registry(RegistryError::new(
                 ErrorCode::NameUnknown,
                 format!("no image {image} in group '{}'", ctx.repository.name),
             )));
-        }
+        };
+        let (page, _) = TagQuery::of(req)?.page(&all);
         Ok(HttpResponse::Ok()
             .insert_header(API_VERSION)
-            .json(json!({"name": image, "tags": tags.into_iter().collect::<Vec<_>>()})))
+            .json(json!({"name": image.as_str(), "tags": page})))
     }
 }

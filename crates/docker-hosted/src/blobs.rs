@@ -12,7 +12,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use stowage_core::catalogue::UploadSession;
 use stowage_core::format::ContentContext;
-use stowage_core::model::{BlobRef, NewAsset, WritePolicy};
+use stowage_core::model::{Asset, BlobRef, NewAsset, WritePolicy};
 use stowage_core::storage::{BlobStore, TmpObject};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_asset};
@@ -96,18 +96,23 @@ fn upload_accepted(
     .finish()
 }
 
+/// The stored blob `digest`, if any.
+pub async fn find(ctx: &ContentContext, digest: &Digest) -> Result<Option<Asset>, Failure> {
+    Ok(ctx
+        .services
+        .catalogue
+        .find_asset(&ctx.repository.id, &blob_path(digest))
+        .await?)
+}
+
 /// `GET`/`HEAD …/blobs/<digest>`.
 pub async fn get(ctx: &ContentContext, req: &HttpRequest, digest: &Digest) -> RegistryResult {
-    let catalogue = &ctx.services.catalogue;
-    let asset = catalogue
-        .find_asset(&ctx.repository.id, &blob_path(digest))
-        .await?
-        .ok_or_else(|| {
-            RegistryError::new(
-                ErrorCode::BlobUnknown,
-                format!("blob {digest} is not in this repository"),
-            )
-        })?;
+    let asset = find(ctx, digest).await?.ok_or_else(|| {
+        RegistryError::new(
+            ErrorCode::BlobUnknown,
+            format!("blob {digest} is not in this repository"),
+        )
+    })?;
     serve_asset(ctx, req, &asset, "application/octet-stream").await
 }
 

@@ -8,6 +8,7 @@
 //! bytes. Tags, tag lists and blob checks therefore come from the catalogue, never from storage.
 
 mod blobs;
+mod content;
 mod manifests;
 mod recipe;
 

@@ -10,7 +10,8 @@ use sha2::Digest as _;
 use std::collections::HashMap;
 use stowage_core::attributes::StorageAttributes;
 use stowage_core::format::ContentContext;
-use stowage_core::model::{NewAsset, WritePolicy};
+use stowage_core::model::{Asset, NewAsset, WritePolicy};
+use stowage_docker::content::{Referrers, TagQuery};
 use stowage_docker::errors::{ErrorCode, RegistryError};
 use stowage_docker::http::{API_VERSION, Failure, RegistryResult, serve_manifest};
 use stowage_docker::layout::{blob_path, manifest_path, tag_members};
@@ -25,6 +26,22 @@ fn unknown(image: &ImageName, reference: &Reference) -> Failure {
     .into()
 }
 
+/// The stored manifest `image:reference`, if any.
+pub async fn find(
+    ctx: &ContentContext,
+    image: &ImageName,
+    reference: &Reference,
+) -> Result<Option<Asset>, Failure> {
+    Ok(ctx
+        .services
+        .catalogue
+        .find_asset(
+            &ctx.repository.id,
+            &manifest_path(image, &reference.to_string()),
+        )
+        .await?)
+}
+
 /// `GET`/`HEAD …/manifests/<reference>`.
 pub async fn get(
     ctx: &ContentContext,
@@ -32,12 +49,7 @@ pub async fn get(
     image: &ImageName,
     reference: &Reference,
 ) -> RegistryResult {
-    let catalogue = &ctx.services.catalogue;
-    let asset = catalogue
-        .find_asset(
-            &ctx.repository.id,
-            &manifest_path(image, &reference.to_string()),
-        )
+    let asset = find(ctx, image, reference)
         .await?
         .ok_or_else(|| unknown(image, reference))?;
     serve_manifest(ctx, req, image, reference, &asset).await
@@ -236,8 +248,11 @@ pub async fn delete(
     Ok(HttpResponse::Accepted().insert_header(API_VERSION).finish())
 }
 
-/// `GET …/tags/list` with `n` and `last`, sorted, with a `Link` to the next page.
-pub async fn tags(ctx: &ContentContext, req: &HttpRequest, image: &ImageName) -> RegistryResult {
+/// The tags of `image`, sorted; `None` when the repository has no such image.
+pub async fn tag_names(
+    ctx: &ContentContext,
+    image: &ImageName,
+) -> Result<Option<Vec<String>>, Failure> {
     let prefix = manifest_path(image, "");
     let assets = ctx
         .services
@@ -245,36 +260,32 @@ pub async fn tags(ctx: &ContentContext, req: &HttpRequest, image: &ImageName) ->
         .assets_under(&ctx.repository.id, &prefix)
         .await?;
     if assets.is_empty() {
+        return Ok(None);
+    }
+    let mut all: Vec<String> = assets
+        .iter()
+        .map(|a| &a.path[prefix.len()..])
+        .filter(|t| !t.contains(':') && !t.contains('/'))
+        .map(str::to_owned)
+        .collect();
+    all.sort_unstable();
+    Ok(Some(all))
+}
+
+/// `GET …/tags/list` with `n` and `last`, sorted, with a `Link` to the next page.
+pub async fn tags(ctx: &ContentContext, req: &HttpRequest, image: &ImageName) -> RegistryResult {
+    let Some(all) = tag_names(ctx, image).await? else {
         return Err(RegistryError::new(
             ErrorCode::NameUnknown,
             format!("no image {image} in this repository"),
         )
         .into());
-    }
-    let mut all: Vec<&str> = assets
-        .iter()
-        .map(|a| &a.path[prefix.len()..])
-        .filter(|t| !t.contains(':') && !t.contains('/'))
-        .collect();
-    all.sort_unstable();
-    let q = web::Query::<HashMap<String, String>>::from_query(req.query_string())
-        .map(|q| q.into_inner())
-        .unwrap_or_default();
-    let last = q.get("last").map(String::as_str).unwrap_or("");
-    let n = match q.get("n") {
-        None => None,
-        Some(v) => Some(v.parse::<usize>().map_err(|_| {
-            RegistryError::new(ErrorCode::Unsupported, "n must be a non-negative number")
-        })?),
     };
-    let after: Vec<&str> = all.into_iter().filter(|t| *t > last).collect();
-    let (page, more) = match n {
-        Some(n) => (after[..n.min(after.len())].to_vec(), after.len() > n),
-        None => (after, false),
-    };
+    let query = TagQuery::of(req)?;
+    let (page, more) = query.page(&all);
     let mut resp = HttpResponse::Ok();
     resp.insert_header(API_VERSION);
-    if let (true, Some(n), Some(last_tag)) = (more, n, page.last()) {
+    if let (true, Some(n), Some(last_tag)) = (more, query.n, page.last()) {
         resp.insert_header((
             header::LINK,
             format!(
@@ -291,14 +302,14 @@ pub async fn tags(ctx: &ContentContext, req: &HttpRequest, image: &ImageName) ->
     Ok(resp.json(json!({ "name": name, "tags": page })))
 }
 
-/// `GET …/referrers/<digest>`: an OCI index of this image's manifests whose `subject` is
-/// `digest`, filtered by `artifactType` when asked (and then saying so in `OCI-Filters-Applied`).
+/// The manifests of `image` whose `subject` is `subject`, as OCI index descriptors, filtered
+/// by `artifactType` when the request asks.
 pub async fn referrers(
     ctx: &ContentContext,
     req: &HttpRequest,
     image: &ImageName,
     subject: &Digest,
-) -> RegistryResult {
+) -> Result<Referrers, Failure> {
     let catalogue = &ctx.services.catalogue;
     let found = catalogue
         .assets_referring(
@@ -343,16 +354,8 @@ pub async fn referrers(
         }
         manifests.push(d);
     }
-    let mut resp = HttpResponse::Ok();
-    resp.insert_header(API_VERSION)
-        .content_type(stowage_docker::media_types::OCI_INDEX);
-    if filter.is_some() {
-        resp.insert_header(("OCI-Filters-Applied", "artifactType"));
-    }
-    let body = json!({
-        "schemaVersion": 2,
-        "mediaType": stowage_docker::media_types::OCI_INDEX,
-        "manifests": manifests,
-    });
-    Ok(resp.body(body.to_string()))
+    Ok(Referrers {
+        manifests,
+        filtered: filter.is_some(),
+    })
 }

@@ -83,6 +83,11 @@ impl Recipe for DockerHostedRecipe {
         DockerAttributes::of(attributes).http_port()
     }
 
+    /// A docker group reads through this recipe's `DockerContent`.
+    fn content(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     async fn handle(
         &self,
         mut ctx: ContentContext,
@@ -123,7 +128,9 @@ impl Recipe for DockerHostedRecipe {
             }
             (Route::Tags(image), Method::GET) => manifests::tags(&ctx, &req, &image).await,
             (Route::Referrers(image, digest), Method::GET) => {
-                manifests::referrers(&ctx, &req, &image, &digest).await
+                manifests::referrers(&ctx, &req, &image, &digest)
+                    .await
+                    .map(|r| r.into_response())
             }
             (_, m) => Err(Failure::Registry(RegistryError::new(
                 ErrorCode::Unsupported,

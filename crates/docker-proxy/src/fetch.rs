@@ -35,7 +35,7 @@ use stowage_core::http::{RangeRequest, parse_range};
 use stowage_core::model::NewAsset;
 use stowage_core::storage::TmpObject;
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{API_VERSION, Failure, RegistryResult};
+use stowage_docker::http::{API_VERSION, Failure};
 use stowage_docker::layout::blob_path;
 use stowage_docker::{Digest, ImageName};
 use tokio::sync::{mpsc, watch};
@@ -129,7 +129,7 @@ fn flights() -> std::sync::MutexGuard<'static, HashMap<String, Arc<Flight>>> {
     FLIGHTS.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn unknown(digest: &Digest) -> Failure {
+pub(crate) fn unknown(digest: &Digest) -> Failure {
     RegistryError::new(
         ErrorCode::BlobUnknown,
         format!("blob {digest} is not in this repository nor upstream"),
@@ -153,14 +153,14 @@ fn blob_response(digest: &Digest) -> actix_web::HttpResponseBuilder {
 }
 
 /// Serves a blob that is not cached: a `GET` joins the download of it or starts one, a `HEAD`
-/// asks the upstream.
+/// asks the upstream. `None`: the upstream does not have it.
 pub async fn cold_blob(
     ctx: &ContentContext,
     req: &HttpRequest,
     upstream: &Arc<Upstream>,
     image: &ImageName,
     digest: &Digest,
-) -> RegistryResult {
+) -> Result<Option<HttpResponse>, Failure> {
     let key = format!("{}/{digest}", ctx.repository.id);
     let head = req.method() == actix_web::http::Method::HEAD;
     let joined = flights().get(&key).cloned();
@@ -180,7 +180,7 @@ pub async fn cold_blob(
         })?
         .clone();
     let total = match state {
-        Progress::Missing => return Err(unknown(digest)),
+        Progress::Missing => return Ok(None),
         Progress::Throttled(retry) => return Err(failure(UpstreamError::TooMany(retry), digest)),
         Progress::Failed(why) => return Err(RegistryError::new(ErrorCode::Unavailable, why).into()),
         Progress::Receiving { total, .. } => total,
@@ -189,7 +189,7 @@ pub async fn cold_blob(
     };
     let mut resp = blob_response(digest);
     if head {
-        return Ok(head_response(resp, total));
+        return Ok(Some(head_response(resp, total)));
     }
     // A range (a client resuming a pull) is served from the download once its size is known.
     let mut range = None;
@@ -209,10 +209,11 @@ pub async fn cold_blob(
                 range = Some(r);
             }
             RangeRequest::Unsatisfiable => {
-                return Ok(resp
-                    .status(StatusCode::RANGE_NOT_SATISFIABLE)
-                    .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
-                    .finish());
+                return Ok(Some(
+                    resp.status(StatusCode::RANGE_NOT_SATISFIABLE)
+                        .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                        .finish(),
+                ));
             }
         }
     }
@@ -243,14 +244,18 @@ pub async fn cold_blob(
         },
     );
     match length {
-        Some(len) => Ok(resp.no_chunking(len).streaming(body)),
-        None => Ok(resp.streaming(body)),
+        Some(len) => Ok(Some(resp.no_chunking(len).streaming(body))),
+        None => Ok(Some(resp.streaming(body))),
     }
 }
 
 /// `HEAD` of a blob neither cached nor being downloaded: the upstream's answer, nothing fetched.
-async fn head_upstream(upstream: &Upstream, image: &ImageName, digest: &Digest) -> RegistryResult {
-    let resp = upstream
+async fn head_upstream(
+    upstream: &Upstream,
+    image: &ImageName,
+    digest: &Digest,
+) -> Result<Option<HttpResponse>, Failure> {
+    let resp = match upstream
         .send(
             reqwest::Method::HEAD,
             &image.to_string(),
@@ -258,12 +263,16 @@ async fn head_upstream(upstream: &Upstream, image: &ImageName, digest: &Digest) 
             &[],
         )
         .await
-        .map_err(|e| failure(e, digest))?;
+    {
+        Ok(resp) => resp,
+        Err(UpstreamError::NotFound) => return Ok(None),
+        Err(e) => return Err(failure(e, digest)),
+    };
     let len = resp
         .headers()
         .get(reqwest::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse().ok());
-    Ok(head_response(blob_response(digest), len))
+    Ok(Some(head_response(blob_response(digest), len)))
 }
 
 /// The answer to a `HEAD`: the headers, with the blob's length when known, and no body.

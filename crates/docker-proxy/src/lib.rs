@@ -10,6 +10,7 @@
 //! The upstream's `WWW-Authenticate` challenges are read by [`challenge`].
 
 pub mod challenge;
+mod content;
 mod fetch;
 mod recipe;
 mod serve;

@@ -9,15 +9,16 @@ use stowage_core::format::{ContentContext, Recipe, RepositorySpec};
 use stowage_core::model::RepoKind;
 use stowage_core::proxy::{mask_secrets, parse_connection};
 use stowage_core::{CoreError, Result};
+use stowage_docker::content::DockerContent;
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{Failure, content_route, error_response};
+use stowage_docker::http::{API_VERSION, Failure, content_route, error_response};
 use stowage_docker::route::Route;
 use stowage_docker::settings::{DockerAttributes, DockerRepositoryRequest};
 
 /// `docker-proxy`, with the upstream clients of its repositories.
 #[derive(Default)]
 pub struct DockerProxyRecipe {
-    upstreams: Upstreams,
+    pub(crate) upstreams: Upstreams,
 }
 
 #[async_trait::async_trait(?Send)]
@@ -136,6 +137,11 @@ impl Recipe for DockerProxyRecipe {
         DockerAttributes::of(attributes).http_port()
     }
 
+    /// A docker group reads through this recipe's `DockerContent`.
+    fn content(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn status(&self, repo: &stowage_core::model::Repository) -> Option<Value> {
         self.upstreams.for_repository(repo).ok().map(|u| u.status())
     }
@@ -154,18 +160,35 @@ impl Recipe for DockerProxyRecipe {
             Ok(r) => r,
             Err(e) => return Ok(error_response(&e)),
         };
-        let upstream = match self.upstreams.for_repository(&ctx.repository) {
-            Ok(u) => u,
-            Err(e) => return Ok(Failure::Core(e).into_response()),
-        };
+        // The upstream's settings are checked for every request, as before any read.
+        if let Err(e) = self.upstream(&ctx) {
+            return Ok(e.into_response());
+        }
         let result = match (route, req.method().clone()) {
             (Route::Manifest(image, r), Method::GET | Method::HEAD) => {
-                serve::manifest(&ctx, &req, &upstream, &image, &r).await
+                match self.manifest(&ctx, &req, &image, &r).await {
+                    Ok(Some(hit)) => hit.serve_manifest(&req, &image, &r).await,
+                    Ok(None) => Err(serve::manifest_unknown(&image, &r)),
+                    Err(e) => Err(e),
+                }
             }
             (Route::Blob(image, digest), Method::GET | Method::HEAD) => {
-                serve::blob(&ctx, &req, &upstream, &image, &digest).await
+                match self.blob(&ctx, &req, &image, &digest).await {
+                    Ok(Some(hit)) => hit.serve_blob(&req).await,
+                    Ok(None) => Err(crate::fetch::unknown(&digest)),
+                    Err(e) => Err(e),
+                }
             }
-            (Route::Tags(image), Method::GET) => serve::tags(&ctx, &req, &upstream, &image).await,
+            (Route::Tags(image), Method::GET) => match self.tags(&ctx, &req, &image).await {
+                Ok(Some(tags)) => Ok(HttpResponse::Ok()
+                    .insert_header(API_VERSION)
+                    .json(json!({"name": image.as_str(), "tags": tags}))),
+                Ok(None) => Err(Failure::Registry(RegistryError::new(
+                    ErrorCode::NameUnknown,
+                    format!("no image {image} upstream"),
+                ))),
+                Err(e) => Err(e),
+            },
             (_, m) => Err(Failure::Registry(RegistryError::new(
                 ErrorCode::Unsupported,
                 format!(

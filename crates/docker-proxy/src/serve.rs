@@ -10,10 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use stowage_core::format::ContentContext;
 use stowage_core::model::{Asset, NewAsset};
+use stowage_docker::content::Hit;
 use stowage_docker::errors::{ErrorCode, RegistryError};
-use stowage_docker::http::{
-    API_VERSION, Failure, RegistryResult, record_manifest_download, serve_asset, serve_manifest,
-};
+use stowage_docker::http::{API_VERSION, Failure, record_manifest_download};
 use stowage_docker::layout::{blob_path, manifest_path, tag_members};
 use stowage_docker::manifest::{DEFAULT_MAX_MANIFEST_BYTES, Manifest};
 use stowage_docker::media_types::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
@@ -27,7 +26,7 @@ const ACCEPT: &[&str] = &[
     DOCKER_MANIFEST,
 ];
 
-fn manifest_unknown(image: &ImageName, reference: &Reference) -> Failure {
+pub(crate) fn manifest_unknown(image: &ImageName, reference: &Reference) -> Failure {
     RegistryError::new(
         ErrorCode::ManifestUnknown,
         format!("{image}:{reference} is not in this repository nor upstream"),
@@ -65,14 +64,16 @@ fn age(asset: &Asset) -> Duration {
     Duration::from_millis(u64::try_from(now - asset.last_modified).unwrap_or(0))
 }
 
-/// `GET`/`HEAD …/manifests/<reference>`.
-pub async fn manifest(
+/// The manifest `image:reference`: cached (a tag revalidated once `metadataMaxAge` has passed,
+/// the cached one served while the upstream is down), or fetched, cached and answered;
+/// `None` when neither has it.
+pub async fn find_manifest(
     ctx: &ContentContext,
     req: &HttpRequest,
     upstream: &Arc<Upstream>,
     image: &ImageName,
     reference: &Reference,
-) -> RegistryResult {
+) -> Result<Option<Hit>, Failure> {
     let catalogue = &ctx.services.catalogue;
     let path = manifest_path(image, &reference.to_string());
     let cached = catalogue.find_asset(&ctx.repository.id, &path).await?;
@@ -81,7 +82,7 @@ pub async fn manifest(
         let fresh = matches!(reference, Reference::Digest(_))
             || upstream.metadata_max_age.is_none_or(|max| age(asset) < max);
         if fresh {
-            return serve_manifest(ctx, req, image, reference, asset).await;
+            return Ok(Some(Hit::stored(ctx, asset.clone())));
         }
         // A tag past its metadataMaxAge: ask the upstream whether it still points here.
         match upstream
@@ -101,20 +102,20 @@ pub async fn manifest(
                     .map(str::to_owned);
                 if now.as_deref() == Some(&format!("sha256:{}", asset.blob.sha256)) {
                     refresh(ctx, asset, image, reference).await?;
-                    return serve_manifest(ctx, req, image, reference, asset).await;
+                    return Ok(Some(Hit::stored(ctx, asset.clone())));
                 }
             }
             Err(UpstreamError::NotFound) => {
                 upstream.remember_missing(&key);
-                return Err(manifest_unknown(image, reference));
+                return Ok(None);
             }
             Err(e) => {
                 tracing::warn!(repo = %ctx.repository.name, image = %image, reference = %reference, error = %e, "upstream unavailable; serving the cached manifest");
-                return serve_manifest(ctx, req, image, reference, asset).await;
+                return Ok(Some(Hit::stored(ctx, asset.clone())));
             }
         }
     } else if upstream.known_missing(&key) {
-        return Err(manifest_unknown(image, reference));
+        return Ok(None);
     }
     let resp = match upstream
         .send(
@@ -128,12 +129,12 @@ pub async fn manifest(
         Ok(r) => r,
         Err(UpstreamError::NotFound) => {
             upstream.remember_missing(&key);
-            return Err(manifest_unknown(image, reference));
+            return Ok(None);
         }
         Err(e) => match &cached {
             Some(asset) => {
                 tracing::warn!(repo = %ctx.repository.name, image = %image, reference = %reference, error = %e, "upstream unavailable; serving the cached manifest");
-                return serve_manifest(ctx, req, image, reference, asset).await;
+                return Ok(Some(Hit::stored(ctx, asset.clone())));
             }
             None => return Err(upstream_failure(e)),
         },
@@ -169,9 +170,9 @@ pub async fn manifest(
         .content_type(content_type);
     if req.method() == actix_web::http::Method::HEAD {
         out.insert_header((header::CONTENT_LENGTH, bytes.len().to_string()));
-        return Ok(out.finish());
+        return Ok(Some(Hit::Fetched(out.finish())));
     }
-    Ok(out.body(bytes))
+    Ok(Some(Hit::Fetched(out.body(bytes))))
 }
 
 /// Records a fetched manifest: by digest, and by tag as the tag's component with its members.
@@ -235,47 +236,36 @@ async fn refresh(
     Ok(())
 }
 
-/// The cached blob, served, if it is cached.
-pub async fn cached_blob(
+/// The blob `digest`: cached, or fetched once for every client asking (a `HEAD` asks the
+/// upstream); `None` when neither has it.
+pub async fn find_blob(
     ctx: &ContentContext,
     req: &HttpRequest,
+    upstream: &Arc<Upstream>,
+    image: &ImageName,
     digest: &Digest,
-) -> Result<Option<HttpResponse>, Failure> {
-    match ctx
+) -> Result<Option<Hit>, Failure> {
+    if let Some(asset) = ctx
         .services
         .catalogue
         .find_asset(&ctx.repository.id, &blob_path(digest))
         .await?
     {
-        Some(asset) => Ok(Some(
-            serve_asset(ctx, req, &asset, "application/octet-stream").await?,
-        )),
-        None => Ok(None),
+        return Ok(Some(Hit::stored(ctx, asset)));
     }
+    Ok(cold_blob(ctx, req, upstream, image, digest)
+        .await?
+        .map(Hit::Fetched))
 }
 
-/// `GET`/`HEAD …/blobs/<digest>`: cached, or fetched once for every client asking.
-pub async fn blob(
+/// The upstream's tags of `image` (asked with the request's `n` and `last`), or the cached
+/// tags when the upstream cannot be reached; `None` when the upstream has no such image.
+pub async fn tag_names(
     ctx: &ContentContext,
     req: &HttpRequest,
     upstream: &Arc<Upstream>,
     image: &ImageName,
-    digest: &Digest,
-) -> RegistryResult {
-    if let Some(resp) = cached_blob(ctx, req, digest).await? {
-        return Ok(resp);
-    }
-    cold_blob(ctx, req, upstream, image, digest).await
-}
-
-/// `GET …/tags/list`: the upstream's list (under this image's name), or the cached tags when the
-/// upstream cannot be reached.
-pub async fn tags(
-    ctx: &ContentContext,
-    req: &HttpRequest,
-    upstream: &Arc<Upstream>,
-    image: &ImageName,
-) -> RegistryResult {
+) -> Result<Option<Vec<String>>, Failure> {
     let query = req.query_string();
     let path = if query.is_empty() {
         "tags/list".to_owned()
@@ -292,20 +282,22 @@ pub async fn tags(
         .await
     {
         Ok(resp) => {
-            let mut body: serde_json::Value = resp.json().await.map_err(|e| {
+            let body: serde_json::Value = resp.json().await.map_err(|e| {
                 RegistryError::new(
                     ErrorCode::Unavailable,
                     format!("reading the tag list upstream: {e}"),
                 )
             })?;
-            body["name"] = serde_json::json!(image.as_str());
-            Ok(HttpResponse::Ok().insert_header(API_VERSION).json(body))
+            let tags = body["tags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(serde_json::Value::as_str)
+                .map(str::to_owned)
+                .collect();
+            Ok(Some(tags))
         }
-        Err(UpstreamError::NotFound) => Err(RegistryError::new(
-            ErrorCode::NameUnknown,
-            format!("no image {image} upstream"),
-        )
-        .into()),
+        Err(UpstreamError::NotFound) => Ok(None),
         Err(e) => {
             let (cached, _) = ctx
                 .services
@@ -316,10 +308,7 @@ pub async fn tags(
                 return Err(upstream_failure(e));
             }
             tracing::warn!(repo = %ctx.repository.name, image = %image, error = %e, "upstream unavailable; listing the cached tags");
-            let tags: Vec<String> = cached.into_iter().map(|c| c.version).collect();
-            Ok(HttpResponse::Ok()
-                .insert_header(API_VERSION)
-                .json(serde_json::json!({"name": image.as_str(), "tags": tags})))
+            Ok(Some(cached.into_iter().map(|c| c.version).collect()))
         }
     }
 }

@@ -4,8 +4,10 @@
 //! table of error codes with their HTTP statuses ([`errors`]), and the shared repository settings
 //! ([`settings`]), and where content lives among a repository's assets ([`layout`]).
 //!
-//! [`http`] renders registry errors; the hosted implementation is `stowage-docker-hosted`.
+//! [`content`] is the typed reads every docker repository kind answers (a group asks its members
+//! through it); [`http`] renders registry errors; the hosted implementation is `stowage-docker-hosted`.
 
+pub mod content;
 pub mod errors;
 pub mod form;
 pub mod http;

@@ -1,13 +1,15 @@
 //! Raw group repositories: members asked in order, the first that has the file serves it; a
-//! failing member is skipped (see `stowage_core::group::resolve`).
+//! failing member is skipped (see `stowage_core::group::first_answer`).
 
+use crate::RawPath;
 use crate::attributes::RawRepositoryRequest;
+use crate::content::{RawContent, RawFile, content_of, serve_file};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use stowage_core::format::{ContentContext, Recipe, RepositorySpec, Services};
 use stowage_core::group::{
-    Resolution, check_members, describe_failures, parse_member_names, resolve,
+    MemberError, Resolution, check_members, describe_failures, first_answer, parse_member_names,
 };
 use stowage_core::model::RepoKind;
 use stowage_core::{CoreError, Result};
@@ -73,21 +75,48 @@ impl Recipe for RawGroupRecipe {
                     ctx.repository.name
                 )));
         }
-        // Members in order; a failing one (a proxy whose remote is down) is skipped.
-        match resolve(&ctx, &req).await? {
-            Resolution::Found(resp) => Ok(resp),
-            Resolution::Missing => Err(CoreError::NotFound(format!(
+        let path = RawPath::parse(&ctx.path)?;
+        match self.file(&ctx, &path).await {
+            Ok(Some(file)) => serve_file(&req, &path, &file).await,
+            Ok(None) => Err(CoreError::NotFound(format!(
                 "'{}' in any member of '{}'",
                 ctx.path, ctx.repository.name
             ))),
-            Resolution::Unavailable(failures) => Ok(HttpResponse::ServiceUnavailable()
-                .content_type("text/plain; charset=utf-8")
-                .body(format!(
-                    "no member of '{}' could answer for '{}': {}\n",
-                    ctx.repository.name,
-                    ctx.path,
-                    describe_failures(&failures)
-                ))),
+            Err(MemberError::Refused(resp)) => Ok(resp),
+            Err(MemberError::Core(e)) => Err(e),
+        }
+    }
+
+    /// A raw group in a group reads through this recipe's `RawContent`.
+    fn content(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl RawContent for RawGroupRecipe {
+    /// The file of the first member that has it (members in order; a failing one, such as a
+    /// proxy whose remote is down, is skipped); a 503 naming the members when none answered.
+    async fn file(
+        &self,
+        ctx: &ContentContext,
+        path: &RawPath,
+    ) -> std::result::Result<Option<RawFile>, MemberError> {
+        let resolution =
+            first_answer(ctx, |m| async move { content_of(&m)?.file(&m, path).await }).await?;
+        match resolution {
+            Resolution::Found(file) => Ok(Some(file)),
+            Resolution::Missing => Ok(None),
+            Resolution::Unavailable(failures) => Err(MemberError::Refused(
+                HttpResponse::ServiceUnavailable()
+                    .content_type("text/plain; charset=utf-8")
+                    .body(format!(
+                        "no member of '{}' could answer for '{}': {}\n",
+                        ctx.repository.name,
+                        ctx.path,
+                        describe_failures(&failures)
+                    )),
+            )),
         }
     }
 }

@@ -1,12 +1,13 @@
 //! Raw hosted repositories: files uploaded by clients.
 
 use crate::RawPath;
-use crate::attributes::{RawAttributes, RawRepositoryRequest};
-use actix_web::http::{Method, StatusCode, header};
+use crate::attributes::RawRepositoryRequest;
+use crate::content::{RawContent, RawFile, serve_file};
+use actix_web::http::{Method, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 use stowage_core::format::{ContentContext, Recipe, RepositorySpec};
-use stowage_core::http::{BlobMeta, serve_blob};
+use stowage_core::group::MemberError;
 use stowage_core::model::{NewAsset, RepoKind, WritePolicy};
 use stowage_core::security::Action;
 use stowage_core::{CoreError, Result};
@@ -86,6 +87,11 @@ impl Recipe for RawHostedRecipe {
         }
     }
 
+    /// A raw group reads through this recipe's `RawContent`.
+    fn content(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn supports_upload(&self) -> bool {
         true
     }
@@ -100,48 +106,39 @@ impl Recipe for RawHostedRecipe {
     }
 }
 
-pub(crate) async fn get(
-    ctx: &ContentContext,
-    req: &HttpRequest,
-    path: &RawPath,
-) -> Result<HttpResponse> {
-    let catalogue = &ctx.services.catalogue;
-    let asset = catalogue
+/// The stored file at `path`, if any.
+pub(crate) async fn find(ctx: &ContentContext, path: &RawPath) -> Result<Option<RawFile>> {
+    let found = ctx
+        .services
+        .catalogue
         .find_asset(&ctx.repository.id, path.as_str())
-        .await?
-        .ok_or_else(|| {
-            CoreError::NotFound(format!(
-                "'{}' in repository '{}'",
-                path.as_str(),
-                ctx.repository.name
-            ))
-        })?;
-    let mut builder = HttpResponse::build(StatusCode::OK);
-    let disposition = RawAttributes::of(&ctx.repository.attributes).content_disposition();
-    let filename = path.file_name().replace('"', "");
-    builder.insert_header((
-        header::CONTENT_DISPOSITION,
-        if disposition == "INLINE" {
-            format!("inline; filename=\"{filename}\"")
-        } else {
-            format!("attachment; filename=\"{filename}\"")
-        },
-    ));
-    let resp = serve_blob(
-        req,
-        &ctx.services,
-        BlobMeta {
-            blob: &asset.blob,
-            content_type: &asset.content_type,
-            last_modified: Some(asset.last_modified),
-        },
-        builder,
-    )
-    .await?;
-    if req.method() == Method::GET && resp.status().is_success() {
-        catalogue.record_download(&asset);
+        .await?;
+    Ok(found.map(|asset| RawFile {
+        ctx: ctx.clone(),
+        asset,
+    }))
+}
+
+#[async_trait::async_trait(?Send)]
+impl RawContent for RawHostedRecipe {
+    async fn file(
+        &self,
+        ctx: &ContentContext,
+        path: &RawPath,
+    ) -> std::result::Result<Option<RawFile>, MemberError> {
+        Ok(find(ctx, path).await?)
     }
-    Ok(resp)
+}
+
+async fn get(ctx: &ContentContext, req: &HttpRequest, path: &RawPath) -> Result<HttpResponse> {
+    let file = find(ctx, path).await?.ok_or_else(|| {
+        CoreError::NotFound(format!(
+            "'{}' in repository '{}'",
+            path.as_str(),
+            ctx.repository.name
+        ))
+    })?;
+    serve_file(req, path, &file).await
 }
 
 async fn put<S, E>(ctx: &ContentContext, path: &RawPath, body: S) -> Result<()>

@@ -2,9 +2,11 @@
 //!
 //! `PUT /repository/<repo>/<path>` stores a file, `GET`/`HEAD` serve it (with `Range`, `ETag`,
 //! `Last-Modified`), `DELETE` removes it. Each file is a component (group = its directory,
-//! name = its path) with one asset.
+//! name = its path) with one asset. Every kind answers [`content::RawContent`], through which a
+//! group reads its members.
 
 pub mod attributes;
+pub mod content;
 mod form;
 mod group;
 mod hosted;

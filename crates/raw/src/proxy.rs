@@ -6,7 +6,8 @@
 
 use crate::RawPath;
 use crate::attributes::RawRepositoryRequest;
-use crate::hosted::{get, store};
+use crate::content::{RawContent, RawFile, serve_file};
+use crate::hosted::{find, store};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::TryStreamExt;
@@ -16,6 +17,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 use stowage_core::attributes::{HttpClientAttributes, ProxyAttributes, UpstreamAuth};
 use stowage_core::format::{ContentContext, Recipe, RepositorySpec};
+use stowage_core::group::MemberError;
 use stowage_core::model::RepoKind;
 use stowage_core::proxy::{
     Connection, NegativeCache, mask_secrets, negative_ttl, parse_connection,
@@ -77,12 +79,14 @@ impl RawProxyRecipe {
         }
     }
 
-    async fn fetch(
+    /// The file at `path`: cached and fresh, else fetched from the remote and cached (the cached
+    /// one when the remote cannot be reached); `None` when the remote does not have it. A remote
+    /// that cannot deliver with nothing cached is refused with a 502 saying why.
+    async fn find(
         &self,
         ctx: &ContentContext,
-        req: &HttpRequest,
         path: &RawPath,
-    ) -> Result<HttpResponse> {
+    ) -> std::result::Result<Option<RawFile>, MemberError> {
         let attrs = &ctx.repository.attributes;
         let catalogue = &ctx.services.catalogue;
         let cached = catalogue
@@ -93,15 +97,12 @@ impl RawProxyRecipe {
         if let Some(a) = &cached {
             let age_ms = now_millis() - a.last_modified;
             if max_age < 0 || age_ms < max_age * 60_000 {
-                return get(ctx, req, path).await;
+                return Ok(find(ctx, path).await?);
             }
         }
         let key = format!("{}/{}", ctx.repository.id, path.as_str());
         if cached.is_none() && self.missing.known_missing(&key) {
-            return Err(CoreError::NotFound(format!(
-                "'{}' (not found upstream)",
-                path.as_str()
-            )));
+            return Ok(None);
         }
         let base = proxy.remote_url().unwrap_or("");
         let url = format!("{}/{}", base.trim_end_matches('/'), path.as_str());
@@ -123,14 +124,11 @@ impl RawProxyRecipe {
                 let body = resp.bytes_stream().map_err(std::io::Error::other);
                 store(ctx, path, Box::pin(body), true).await?;
                 tracing::info!(repo = %ctx.repository.name, path = %path.as_str(), "cached a file from the remote");
-                get(ctx, req, path).await
+                Ok(find(ctx, path).await?)
             }
             Ok(resp) if resp.status() == reqwest::StatusCode::NOT_FOUND => {
                 self.missing.remember(key, negative_ttl(attrs));
-                Err(CoreError::NotFound(format!(
-                    "'{}' (not found upstream)",
-                    path.as_str()
-                )))
+                Ok(None)
             }
             other => {
                 let why = match other {
@@ -139,17 +137,30 @@ impl RawProxyRecipe {
                 };
                 if cached.is_some() {
                     tracing::warn!(repo = %ctx.repository.name, path = %path.as_str(), error = %why, "remote unavailable; serving the cached file");
-                    return get(ctx, req, path).await;
+                    return Ok(find(ctx, path).await?);
                 }
-                Ok(HttpResponse::BadGateway()
-                    .content_type("text/plain; charset=utf-8")
-                    .body(format!(
-                        "the remote of '{}' did not deliver '{}': {why}\n",
-                        ctx.repository.name,
-                        path.as_str()
-                    )))
+                Err(MemberError::Refused(
+                    HttpResponse::BadGateway()
+                        .content_type("text/plain; charset=utf-8")
+                        .body(format!(
+                            "the remote of '{}' did not deliver '{}': {why}\n",
+                            ctx.repository.name,
+                            path.as_str()
+                        )),
+                ))
             }
         }
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl RawContent for RawProxyRecipe {
+    async fn file(
+        &self,
+        ctx: &ContentContext,
+        path: &RawPath,
+    ) -> std::result::Result<Option<RawFile>, MemberError> {
+        self.find(ctx, path).await
     }
 }
 
@@ -224,6 +235,11 @@ impl Recipe for RawProxyRecipe {
         mask_secrets(attributes)
     }
 
+    /// A raw group reads through this recipe's `RawContent`.
+    fn content(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     async fn handle(
         &self,
         ctx: ContentContext,
@@ -232,7 +248,15 @@ impl Recipe for RawProxyRecipe {
     ) -> Result<HttpResponse> {
         let path = RawPath::parse(&ctx.path)?;
         match *req.method() {
-            Method::GET | Method::HEAD => self.fetch(&ctx, &req, &path).await,
+            Method::GET | Method::HEAD => match self.find(&ctx, &path).await {
+                Ok(Some(file)) => serve_file(&req, &path, &file).await,
+                Ok(None) => Err(CoreError::NotFound(format!(
+                    "'{}' (not found upstream)",
+                    path.as_str()
+                ))),
+                Err(MemberError::Refused(resp)) => Ok(resp),
+                Err(MemberError::Core(e)) => Err(e),
+            },
             _ => Ok(HttpResponse::MethodNotAllowed()
                 .insert_header((actix_web::http::header::ALLOW, "GET, HEAD"))
                 .body(format!(

@@ -1,8 +1,8 @@
 //! The one content dispatcher: every request to a repository's content, on any listener and from
 //! any format's routes, is checked and served here: the caller's privilege for the method, the
-//! repository online (503 otherwise, [`offline`]), its recipe. A group's requests to its members
-//! go through [`super::Formats`]' member routing, which answers an offline member the same way
-//! (the group's privileges decide for its members).
+//! repository online (503 otherwise, [`offline`]), its recipe. A group reads its members through
+//! their formats' typed content operations (`crate::group::first_answer`), which treat an offline
+//! member the same way (the group's privileges decide for its members).
 
 use super::recipe::Recipe;
 use super::{ContentContext, Services, action_for_method};

@@ -8,7 +8,7 @@ mod plugin;
 mod recipe;
 pub mod ui;
 
-pub use dispatch::{Dispatch, dispatch};
+pub use dispatch::{Dispatch, dispatch, offline};
 pub use plugin::{Format, Formats, Ports};
 pub use recipe::Recipe;
 
@@ -20,7 +20,6 @@ use crate::security::tokens::TokenSigner;
 use crate::security::{Action, Permission, Principal, Security};
 use crate::storage::{BlobStore, BlobStores, StoreSettings};
 use crate::{CoreError, Result};
-use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 
 /// The shared services every format works with.
@@ -39,28 +38,6 @@ pub struct Services {
     pub formats: Arc<Formats>,
     /// The ports repositories listen on of their own.
     pub ports: Arc<dyn Ports>,
-}
-
-/// Lets a group repository hand a request to one of its members.
-#[async_trait::async_trait(?Send)]
-pub trait MemberRouter: Send + Sync {
-    /// Serves `req` (with `body`) as repository `member` would serve it: the member's recipe,
-    /// the same caller, path and mount as `ctx`. The caller's privileges on the group were
-    /// checked already; members are not checked again (the group's privileges decide).
-    async fn serve(
-        &self,
-        member: Repository,
-        ctx: &ContentContext,
-        req: &HttpRequest,
-        body: web::Payload,
-    ) -> Result<HttpResponse>;
-}
-
-impl Services {
-    /// The member router: the registered formats.
-    pub fn member_router(&self) -> Result<Arc<dyn MemberRouter>> {
-        Ok(self.formats.clone())
-    }
 }
 
 impl Services {

@@ -3,12 +3,10 @@
 
 use super::recipe::Recipe;
 use super::ui::{BrowseExtras, TreeView, UiContext};
-use super::{ContentContext, MemberRouter};
 use crate::catalogue::ComponentWithAssets;
 use crate::model::{Asset, RepoKind, Repository};
 use crate::web::RouteSpec;
 use crate::{CoreError, Result};
-use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 
 /// The ports repositories listen on of their own (the server's per-repository listeners).
@@ -165,26 +163,5 @@ impl Formats {
     /// Whether some format accepts registry tokens on `path`.
     pub fn accepts_tokens(&self, path: &str) -> bool {
         self.formats.iter().any(|f| f.accepts_tokens(path))
-    }
-}
-
-#[async_trait::async_trait(?Send)]
-impl MemberRouter for Formats {
-    async fn serve(
-        &self,
-        member: Repository,
-        ctx: &ContentContext,
-        req: &HttpRequest,
-        body: web::Payload,
-    ) -> Result<HttpResponse> {
-        let recipe = self.recipe_of(&member)?.clone();
-        if !member.online {
-            return Err(super::dispatch::offline(&member));
-        }
-        let member_ctx = ContentContext {
-            repository: member,
-            ..ctx.clone()
-        };
-        recipe.handle(member_ctx, req.clone(), body).await
     }
 }

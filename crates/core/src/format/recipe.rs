@@ -55,6 +55,14 @@ pub trait Recipe: Send + Sync + 'static {
         body: web::Payload,
     ) -> Result<HttpResponse>;
 
+    /// The recipe as its concrete type, for a group of its format to reach the recipe's typed
+    /// content operations (a docker group downcasts its members' recipes to the types that
+    /// implement `DockerContent`). `None`: the recipe serves content only through
+    /// [`Recipe::handle`].
+    fn content(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+
     /// A repository's attributes as the API shows them: secrets (upstream passwords) replaced
     /// by a placeholder.
     fn public_attributes(&self, attributes: &serde_json::Value) -> serde_json::Value {

@@ -91,7 +91,7 @@ pub async fn serve_blob(
     mut builder: HttpResponseBuilder,
 ) -> Result<HttpResponse> {
     let size = u64::try_from(meta.blob.size).unwrap_or(0);
-    let etag = format!("\"{}\"", meta.blob.sha256);
+    let etag = format!("\"{}\"", meta.blob.digest.hex());
     builder
         .insert_header((header::ETAG, etag.clone()))
         .insert_header((header::ACCEPT_RANGES, "bytes"));
@@ -135,7 +135,7 @@ pub async fn serve_blob(
         return Ok(builder.body(SizedStream::new(len, empty)));
     }
     let store = services.blob_store(&meta.blob.blob_store).await?;
-    let read = store.read(&meta.blob.sha256, range).await?;
+    let read = store.read(meta.blob.digest.hex(), range).await?;
     Ok(builder.body(SizedStream::new(len, read.stream)))
 }
 

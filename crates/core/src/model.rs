@@ -101,19 +101,12 @@ impl Repository {
 pub struct BlobRef {
     /// Blob store name.
     pub blob_store: String,
-    /// Lowercase hex sha256 of the content, as the catalogue's `blob_sha256` column holds it
-    /// (see [`BlobRef::digest`] for it typed).
-    pub sha256: String,
+    /// The content's sha256 (the catalogue's `blob_sha256` column holds its hex).
+    pub digest: crate::Sha256,
     /// Size in bytes.
     pub size: i64,
 }
 
-impl BlobRef {
-    /// The content's digest, validated (an error when the stored hex is not a sha256).
-    pub fn digest(&self) -> crate::Result<crate::Sha256> {
-        crate::Sha256::from_hex(&self.sha256)
-    }
-}
 
 /// A component: a versioned thing in a repository (a raw file, an image tag).
 #[derive(Debug, Clone)]

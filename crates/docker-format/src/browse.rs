@@ -185,7 +185,7 @@ pub(crate) async fn component(
         return Ok(extras);
     };
     let store = ui.services.blob_store(&m.blob.blob_store).await?;
-    let mut read = store.read(&m.blob.sha256, None).await?;
+    let mut read = store.read(m.blob.digest.hex(), None).await?;
     let mut bytes = Vec::new();
     while let Some(chunk) = read.stream.next().await {
         bytes.extend_from_slice(&chunk.map_err(CoreError::Io)?);
@@ -210,7 +210,7 @@ pub(crate) async fn component(
         })
         .collect();
     extras.facts = vec![
-        ("Manifest".into(), format!("sha256:{}", m.blob.sha256)),
+        ("Manifest".into(), m.blob.digest.to_string()),
         ("Media type".into(), m.content_type.clone()),
         ("Manifest size".into(), human_bytes(m.blob.size)),
         ("Total size".into(), human_bytes(total)),
@@ -240,9 +240,9 @@ pub(crate) fn asset(ui: &UiContext<'_>, repo: &Repository, a: &Asset) -> BrowseE
             .next()
             .unwrap_or("");
         format!(
-            "docker pull {}/{image}@sha256:{}",
+            "docker pull {}/{image}@{}",
             registry(ui, repo),
-            a.blob.sha256
+            a.blob.digest
         )
     });
     BrowseExtras {

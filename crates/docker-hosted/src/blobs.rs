@@ -48,7 +48,7 @@ pub(crate) fn check_writable(ctx: &ContentContext) -> Result<(), Failure> {
 
 /// Records a stored blob as the repository's asset `v2/-/blobs/<digest>`.
 async fn record_blob(ctx: &ContentContext, blob: BlobRef) -> Result<(), Failure> {
-    let digest = Digest::from_sha256_hex(&blob.sha256)?;
+    let digest = Digest::from_sha256_hex(blob.digest.hex())?;
     let new = NewAsset {
         path: blob_path(&digest),
         blob,

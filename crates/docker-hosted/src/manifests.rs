@@ -158,7 +158,7 @@ pub async fn put(
     };
     if let (Reference::Tag(tag), Some(old)) = (reference, &existing_tag)
         && tag_is_fixed
-        && old.blob.sha256 != digest.hex()
+        && old.blob.digest != *digest.sha256()
     {
         return Err(tag_moved(tag));
     }
@@ -182,7 +182,7 @@ pub async fn put(
     }
     let same_tag_again = existing_tag
         .as_ref()
-        .is_some_and(|old| old.blob.sha256 == digest.hex());
+        .is_some_and(|old| old.blob.digest == *digest.sha256());
     if let Reference::Tag(tag) = reference
         && !same_tag_again
     {
@@ -194,7 +194,7 @@ pub async fn put(
             // A concurrent first push of this fixed tag won: fine if it is the same manifest.
             Err(stowage_core::CoreError::Conflict(_)) => {
                 match catalogue.find_asset(&repo.id, &new.path).await? {
-                    Some(winner) if winner.blob.sha256 == digest.hex() => (winner, None),
+                    Some(winner) if winner.blob.digest == *digest.sha256() => (winner, None),
                     _ => return Err(tag_moved(tag)),
                 }
             }
@@ -240,7 +240,7 @@ pub async fn delete(
             .assets_under(&repo.id, &manifest_path(image, ""))
             .await?
         {
-            if a.blob.sha256 == asset.blob.sha256 {
+            if a.blob.digest == asset.blob.digest {
                 catalogue.delete_asset(&a.id).await?;
             }
         }
@@ -326,7 +326,7 @@ pub async fn referrers(
     let mut manifests = Vec::new();
     for asset in &found {
         let store = ctx.services.blob_store(&asset.blob.blob_store).await?;
-        let read = store.read(&asset.blob.sha256, None).await?;
+        let read = store.read(asset.blob.digest.hex(), None).await?;
         let bytes: Vec<bytes::Bytes> = futures_util::TryStreamExt::try_collect(read.stream)
             .await
             .map_err(|e| {
@@ -343,7 +343,7 @@ pub async fn referrers(
         }
         let mut d = json!({
             "mediaType": asset.content_type,
-            "digest": format!("sha256:{}", asset.blob.sha256),
+            "digest": asset.blob.digest.to_string(),
             "size": asset.blob.size,
         });
         if let Some(t) = artifact_type {

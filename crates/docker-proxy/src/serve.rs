@@ -100,7 +100,7 @@ pub async fn find_manifest(
                     .get("Docker-Content-Digest")
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
-                if now.as_deref() == Some(&format!("sha256:{}", asset.blob.sha256)) {
+                if now.as_deref() == Some(asset.blob.digest.as_str()) {
                     refresh(ctx, asset, image, reference).await?;
                     return Ok(Some(Hit::stored(ctx, asset.clone())));
                 }

@@ -135,7 +135,7 @@ pub async fn serve_manifest(
 ) -> RegistryResult {
     let resp = serve_stored(ctx, req, asset, &asset.content_type).await?;
     if resp.status().is_success() {
-        let digest = crate::Digest::from_sha256_hex(&asset.blob.sha256)?;
+        let digest = crate::Digest::from_sha256_hex(asset.blob.digest.hex())?;
         record_manifest_download(ctx, req.method(), image, reference, &digest);
     }
     Ok(resp)
@@ -179,7 +179,7 @@ async fn serve_stored(
     asset: &stowage_core::model::Asset,
     content_type: &str,
 ) -> RegistryResult {
-    let digest = crate::Digest::from_sha256_hex(&asset.blob.sha256)?;
+    let digest = crate::Digest::from_sha256_hex(asset.blob.digest.hex())?;
     let mut builder = HttpResponse::Ok();
     builder
         .insert_header(API_VERSION)

@@ -32,7 +32,8 @@ fn asset_from_row(r: &AnyRow) -> Result<Asset> {
         path: r.try_get("path")?,
         blob: BlobRef {
             blob_store: r.try_get("blob_store")?,
-            sha256: r.try_get("blob_sha256")?,
+            digest: crate::Sha256::from_hex(&r.try_get::<String, _>("blob_sha256")?)
+                .map_err(|e| sqlx::Error::Decode(e.to_string().into()))?,
             size: r.try_get("size")?,
         },
         content_type: r.try_get("content_type")?,
@@ -107,7 +108,7 @@ impl Catalogue {
              ON CONFLICT (blob_store, sha256) DO NOTHING",
         )
         .bind(&new.blob.blob_store)
-        .bind(&new.blob.sha256)
+        .bind(new.blob.digest.hex())
         .bind(new.blob.size)
         .bind(now)
         .execute(&mut *tx)
@@ -169,7 +170,7 @@ impl Catalogue {
             )
             .bind(&component_id)
             .bind(&new.blob.blob_store)
-            .bind(&new.blob.sha256)
+            .bind(new.blob.digest.hex())
             .bind(new.blob.size)
             .bind(&new.content_type)
             .bind(now)
@@ -191,7 +192,7 @@ impl Catalogue {
             .bind(&component_id)
             .bind(&new.path)
             .bind(&new.blob.blob_store)
-            .bind(&new.blob.sha256)
+            .bind(new.blob.digest.hex())
             .bind(new.blob.size)
             .bind(&new.content_type)
             .bind(now)

@@ -255,7 +255,8 @@ impl BlobStore {
                 actual: tmp.sha256.clone(),
             });
         }
-        let key = StorageKey::blob(&crate::Sha256::from_hex(&tmp.sha256)?);
+        let digest = crate::Sha256::from_hex(&tmp.sha256)?;
+        let key = StorageKey::blob(&digest);
         match self.store.head(&key).await {
             Ok(_) => self.discard(&tmp_key).await,
             Err(object_store::Error::NotFound { .. }) => {
@@ -271,7 +272,7 @@ impl BlobStore {
         }
         Ok(BlobRef {
             blob_store: self.name.clone(),
-            sha256: tmp.sha256.clone(),
+            digest,
             size: i64::try_from(tmp.size).unwrap_or(i64::MAX),
         })
     }
@@ -564,21 +565,21 @@ mod tests {
         });
         let blob = store.ingest(Box::pin(body), None).await.unwrap();
         assert_eq!(
-            all(store.read(&blob.sha256, None).await.unwrap()).await,
+            all(store.read(blob.digest.hex(), None).await.unwrap()).await,
             b"{\"small\":true}"
         );
         assert!(
-            store.small.get(&blob.sha256).is_some(),
+            store.small.get(blob.digest.hex()).is_some(),
             "kept after the first read"
         );
-        let part = store.read(&blob.sha256, Some(1..6)).await.unwrap();
+        let part = store.read(blob.digest.hex(), Some(1..6)).await.unwrap();
         assert_eq!((part.total_size, part.range.clone()), (14, 1..6));
         assert_eq!(all(part).await, b"\"smal");
-        assert!(store.read(&blob.sha256, Some(3..99)).await.is_err());
-        store.delete(&blob.sha256).await.unwrap();
-        assert!(store.small.get(&blob.sha256).is_none());
+        assert!(store.read(blob.digest.hex(), Some(3..99)).await.is_err());
+        store.delete(blob.digest.hex()).await.unwrap();
+        assert!(store.small.get(blob.digest.hex()).is_none());
         assert!(
-            store.read(&blob.sha256, None).await.is_err(),
+            store.read(blob.digest.hex(), None).await.is_err(),
             "gone from disk and memory"
         );
     }

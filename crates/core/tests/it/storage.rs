@@ -45,15 +45,15 @@ pub async fn ingest_then_read(store: BlobStore) {
         .map(|i: u32| (i % 241) as u8)
         .collect();
     let blob = store.ingest(chunks(&data, 64 * 1024), None).await.unwrap();
-    assert_eq!(blob.sha256, sha(&data));
+    assert_eq!(blob.digest.hex(), sha(&data));
     assert_eq!(blob.size as usize, data.len());
     assert_eq!(
-        store.size_of(&blob.sha256).await.unwrap(),
+        store.size_of(blob.digest.hex()).await.unwrap(),
         Some(data.len() as u64)
     );
-    assert_eq!(read_all(&store, &blob.sha256, None).await, data);
+    assert_eq!(read_all(&store, blob.digest.hex(), None).await, data);
     assert_eq!(
-        read_all(&store, &blob.sha256, Some(1000..5000)).await,
+        read_all(&store, blob.digest.hex(), Some(1000..5000)).await,
         &data[1000..5000]
     );
     assert_no_leftovers(&store).await;
@@ -68,7 +68,7 @@ pub async fn same_content_is_one_blob(store: BlobStore) {
         .await
         .unwrap();
     assert_eq!(a, b);
-    assert_eq!(read_all(&store, &a.sha256, None).await, data);
+    assert_eq!(read_all(&store, a.digest.hex(), None).await, data);
     assert_no_leftovers(&store).await;
 }
 
@@ -99,18 +99,18 @@ pub async fn interrupted_upload_stores_nothing(store: BlobStore) {
 /// Empty content is a valid blob.
 pub async fn empty_blob(store: BlobStore) {
     let blob = store.ingest(chunks(&[], 1), None).await.unwrap();
-    assert_eq!(blob.sha256, sha(&[]));
+    assert_eq!(blob.digest.hex(), sha(&[]));
     assert_eq!(blob.size, 0);
-    assert!(read_all(&store, &blob.sha256, None).await.is_empty());
+    assert!(read_all(&store, blob.digest.hex(), None).await.is_empty());
 }
 
 /// Deleted blobs are gone; deleting a missing blob is fine; reading one is NotFound.
 pub async fn delete_and_missing(store: BlobStore) {
     let blob = store.ingest(chunks(b"short-lived", 4), None).await.unwrap();
-    store.delete(&blob.sha256).await.unwrap();
-    assert_eq!(store.size_of(&blob.sha256).await.unwrap(), None);
-    store.delete(&blob.sha256).await.unwrap();
-    assert!(store.read(&blob.sha256, None).await.is_err());
+    store.delete(blob.digest.hex()).await.unwrap();
+    assert_eq!(store.size_of(blob.digest.hex()).await.unwrap(), None);
+    store.delete(blob.digest.hex()).await.unwrap();
+    assert!(store.read(blob.digest.hex(), None).await.is_err());
 }
 
 fn file_store() -> (BlobStore, tempfile::TempDir) {

@@ -78,7 +78,7 @@ pub fn asset_xo(req: &HttpRequest, repo: &Repository, asset: &Asset) -> Value {
         ),
         "repository": repo.name,
         "format": repo.format,
-        "checksum": { "sha256": asset.blob.sha256 },
+        "checksum": { "sha256": asset.blob.digest.hex() },
         "contentType": asset.content_type,
         "lastModified": rfc3339(asset.last_modified),
         "lastDownloaded": asset.last_downloaded.map(rfc3339),

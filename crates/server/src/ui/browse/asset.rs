@@ -67,7 +67,7 @@ pub(crate) async fn asset(
         download: format!("/repository/{}/{}", repo.name, encode(&a.path)),
         path: a.path.clone(),
         size: format!("{} ({} bytes)", human_bytes(a.blob.size), a.blob.size),
-        sha256: a.blob.sha256.clone(),
+        sha256: a.blob.digest.hex().to_owned(),
         content_type: a.content_type.clone(),
         created: rfc3339(a.created_at),
         last_modified: rfc3339(a.last_modified),

@@ -107,7 +107,6 @@ pub struct BlobRef {
     pub size: i64,
 }
 
-
 /// A component: a versioned thing in a repository (a raw file, an image tag).
 #[derive(Debug, Clone)]
 pub struct Component {

@@ -287,7 +287,8 @@ impl DockerGroupRecipe {
                     let from = ctx.services.blob_store(&found.blob.blob_store).await?;
                     let to = ctx.services.blob_store(&writable.blob_store).await?;
                     let read = from.read(found.blob.digest.hex(), None).await?;
-                    to.ingest(read.stream, Some(found.blob.digest.hex())).await?
+                    to.ingest(read.stream, Some(found.blob.digest.hex()))
+                        .await?
                 };
                 let new = NewAsset {
                     path: path.clone(),

@@ -1,4 +1,8 @@
 //! One blob store: streaming, hashing ingest and ranged reads over an `ObjectStore`.
+//!
+//! Over 400 lines on purpose: one type's whole life cycle (ingest to a temporary object,
+//! commit by rename, ranged reads, the small-blob cache, delete) keeps its invariants in one
+//! place; about 50 of the lines are its unit tests.
 
 use super::keys::StorageKey;
 use super::settings::StoreSettings;

@@ -78,8 +78,8 @@ async fn serve(
     target: Target<'_>,
 ) -> HttpResponse {
     let repo_name = target.repo_name;
-    let repository = match Dispatch::lookup(&services, repo_name).await {
-        Ok(d) if d.repository.format == super::FORMAT => d.repository,
+    let Dispatch { repository, recipe } = match Dispatch::lookup(&services, repo_name).await {
+        Ok(d) if d.repository.format == super::FORMAT => d,
         Ok(_) | Err(CoreError::NotFound(_)) => {
             return error_response(&RegistryError::new(
                 ErrorCode::NameUnknown,
@@ -143,10 +143,6 @@ async fn serve(
         target.tail,
         caller.0,
     );
-    let recipe = match services.formats.recipe_of(&ctx.repository) {
-        Ok(r) => r.clone(),
-        Err(e) => return failure(&req, &challenge, e),
-    };
     match stowage_core::format::dispatch(recipe, ctx, req.clone(), body).await {
         Ok(resp) => resp,
         Err(e) => failure(&req, &challenge, e),

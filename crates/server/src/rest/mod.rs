@@ -34,17 +34,7 @@ pub fn audit(req: &HttpRequest, state: &State, caller: &Caller, action: &str, ta
 /// Result of a REST handler.
 pub type RestResult<T> = Result<T, crate::error::RestError>;
 
-/// The base URL clients reach this server at: the configured `base_url`, else the request's
-/// scheme and Host.
-pub fn base_url(req: &HttpRequest) -> String {
-    if let Some(state) = req.app_data::<crate::state::State>()
-        && let Some(base) = &state.services.config.base_url
-    {
-        return base.trim_end_matches('/').to_owned();
-    }
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
+pub use stowage_core::web::base_url;
 
 /// Parses a JSON body into a `Value`, naming the problem on failure.
 pub fn json_body(bytes: &web::Bytes) -> Result<serde_json::Value, CoreError> {

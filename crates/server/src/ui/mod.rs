@@ -125,21 +125,7 @@ pub fn url_query(q: &str) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// `1.5 MiB` and the like.
-pub fn human_bytes(n: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+pub use stowage_core::format::ui::human_bytes;
 
 /// Renders a page.
 pub fn render(t: &impl Template) -> Result<HttpResponse, UiError> {

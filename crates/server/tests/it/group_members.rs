@@ -7,7 +7,7 @@ use crate::both_backends;
 use crate::docker_cli::{image_id, import_image, login, ok, run, tag_and_push};
 use crate::helpers::{
     ADMIN_PASSWORD, OCI_MANIFEST, TestApp, digest, docker_body, error_code, image_manifest,
-    refused_port, repository_port,
+    raw_hosted, refused_port, repository_port,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ both_backends!(
     docker_group_skips_a_failing_member,
     docker_group_without_writable_member_says_so,
     raw_group_skips_a_failing_member,
+    raw_group_skips_an_offline_member,
     docker_cli_through_a_group_with_a_stopped_upstream,
     docker_cli_push_to_a_group_without_writable_member,
 );
@@ -311,5 +312,69 @@ async fn docker_cli_push_to_a_group_without_writable_member(app: TestApp) {
 
     for i in [&refused, &local] {
         let _ = run(config.clone(), vec!["rmi".into(), i.clone()], None).await;
+    }
+}
+
+/// An offline member answers 503 on its own and is skipped by a group, which goes on to the
+/// next member; a group whose only member is offline has no member that answered: 503, not
+/// the 404 of "no member has it" (the dispatcher's one answer for offline, issue 12).
+async fn raw_group_skips_an_offline_member(app: TestApp) {
+    for (name, bytes) in [("first", "first bytes"), ("second", "second bytes")] {
+        app.create_raw(name, "ALLOW").await;
+        let r = app.put_file(name, "docs/a.txt", bytes).await;
+        assert_eq!(r.status(), 201);
+    }
+    for (name, members) in [
+        ("both", &["first", "second"][..]),
+        ("alone", &["first"][..]),
+    ] {
+        let body = json!({"name": name, "online": true,
+               "storage": {"blobStoreName": "default", "strictContentTypeValidation": true},
+               "group": {"memberNames": members}});
+        let r = app
+            .post_json("/service/rest/v1/repositories/raw/group", &body)
+            .await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
+    }
+    let r = app.get("/repository/both/docs/a.txt").await;
+    assert_eq!(
+        r.text().await.unwrap(),
+        "first bytes",
+        "the first member serves while online"
+    );
+
+    let mut offline = raw_hosted("first", "ALLOW");
+    offline["online"] = json!(false);
+    let r = app
+        .req(
+            Method::PUT,
+            "/service/rest/v1/repositories/raw/hosted/first",
+        )
+        .json(&offline)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap_or_default());
+
+    let r = app.get("/repository/first/docs/a.txt").await;
+    assert_eq!(r.status(), 503);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("repository 'first' is offline")
+    );
+    for method in [Method::GET, Method::HEAD] {
+        let r = app
+            .send(method.clone(), "/repository/both/docs/a.txt")
+            .await;
+        assert_eq!(r.status(), 200, "{method}");
+        if method == Method::GET {
+            assert_eq!(r.text().await.unwrap(), "second bytes");
+        }
+        let r = app
+            .send(method.clone(), "/repository/alone/docs/a.txt")
+            .await;
+        assert_eq!(r.status(), 503, "{method}: the only member is offline");
     }
 }
